@@ -1,0 +1,73 @@
+# bsend top-level build.
+#
+#   make                  bsend.ko for every supported installed kernel, and
+#                         the userspace build (sendctl, unit tests)
+#   make KVER=<release>   bsend.ko for one kernel
+#   make module | user    one half only
+#   make check            unit tests, then the VM cases on every kernel
+#   make unit | vm        one half of check; vm takes KVER= and CASE=
+#   make clean
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
+REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(REPO)/build
+
+# Supported kernels: Debian's 6.1 LTS and 6.12 LTS from bookworm-backports,
+# whichever have headers installed.
+SUPPORTED_SERIES := 6.1 6.12
+installed_kernels := $(notdir $(wildcard /lib/modules/*))
+supported = $(foreach s,$(SUPPORTED_SERIES),$(filter $(s).%,$(1)))
+KVERS := $(sort $(foreach k,$(installed_kernels),\
+	$(if $(wildcard /lib/modules/$(k)/build/Makefile),$(call supported,$(k)))))
+KVER ?= $(KVERS)
+
+# The sanitised uapi headers (linux/btrfs_tree.h and what it includes), the
+# only headers the engine sees in the module build.
+UAPI_INCLUDE := $(BUILD)/uapi-include
+UAPI_DIRS := linux asm-generic
+
+MODULE_SOURCES := Kbuild $(shell cd $(REPO) && find module uapi -name '*.[ch]' -o -name '*.cpp')
+
+.PHONY: all module user check unit vm clean $(KVER)
+
+all: module user
+
+module: $(KVER)
+
+$(UAPI_INCLUDE)/.stamp:
+	@mkdir -p $(UAPI_INCLUDE)
+	@for d in $(UAPI_DIRS); do ln -sfn /usr/include/$$d $(UAPI_INCLUDE)/$$d; done
+	@ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $(UAPI_INCLUDE)/asm
+	@touch $@
+
+# kbuild writes objects next to their sources, so each kernel builds in its
+# own symlink tree of the sources.
+$(KVER): $(UAPI_INCLUDE)/.stamp
+	@test -f /lib/modules/$@/build/Makefile || \
+		{ echo "no kernel headers for $@ (linux-headers-$@)"; exit 1; }
+	@mkdir -p $(BUILD)/kmod/$@
+	@cd $(REPO) && for f in $(MODULE_SOURCES); do \
+		mkdir -p $(BUILD)/kmod/$@/$$(dirname $$f); \
+		ln -sfn $(REPO)/$$f $(BUILD)/kmod/$@/$$f; done
+	$(MAKE) -C /lib/modules/$@/build M=$(BUILD)/kmod/$@ \
+		BSEND_UAPI_INCLUDE=$(UAPI_INCLUDE) modules 2>&1 | tee $(BUILD)/kmod/$@/build.log
+	@$(REPO)/scripts/check-module $@ $(BUILD)/kmod/$@
+
+user:
+	cmake -S $(REPO) -B $(BUILD)/user -G Ninja
+	cmake --build $(BUILD)/user
+
+unit: user
+	ctest --test-dir $(BUILD)/user --output-on-failure
+
+CASE ?=
+vm: module user
+	@set -e; for k in $(KVER); do \
+		$(REPO)/qemu/run-vm --kernel $$k $(if $(CASE),--case '$(CASE)'); done
+
+check: unit vm
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The seam between the bsend engine (module/core, C++) and its host: the
+ * kernel glue (module/kernel) or the POSIX image reader (module/posix).
+ *
+ * This header is C so that the kernel glue can include it. It declares, in
+ * two groups:
+ *   - bsend_host_*: services every host implements for the engine;
+ *   - bsend_engine_*: entry points the engine offers to its host.
+ * Nothing else crosses between the engine and the world.
+ */
+#ifndef BSEND_CORE_PLATFORM_H
+#define BSEND_CORE_PLATFORM_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stddef.h>
+#include <stdint.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Host services ---------------------------------------------------- */
+
+/*
+ * Counted allocation. Returns NULL on failure, never sleeps forever. The
+ * host counts outstanding allocations; a non-zero count when the host shuts
+ * down is a leak and is reported. Memory is not zeroed.
+ */
+void *bsend_host_alloc(size_t size);
+void bsend_host_free(void *ptr);
+
+/* Checksum algorithms, numbered as btrfs_super_block.csum_type. */
+enum bsend_csum_type {
+	BSEND_CSUM_CRC32C = 0,
+	BSEND_CSUM_XXHASH64 = 1,
+	BSEND_CSUM_SHA256 = 2,
+	BSEND_CSUM_BLAKE2B = 3,
+};
+
+/* Largest digest any algorithm produces (BTRFS_CSUM_SIZE). */
+#define BSEND_CSUM_MAX 32
+
+/*
+ * Computes the digest of data[0, len) with the given algorithm into out and
+ * returns its length in bytes, or a negative errno (-ENOENT if the host has
+ * no such algorithm, -ENOMEM).
+ */
+int bsend_host_checksum(enum bsend_csum_type type, const void *data,
+			size_t len, uint8_t out[BSEND_CSUM_MAX]);
+
+/* ---- Engine entry points ---------------------------------------------- */
+
+/*
+ * An error as the engine reports it: a negative errno, a static text naming
+ * the cause, and the numbers that locate it (0 where they do not apply).
+ * The host turns it into a log line or a message for the user.
+ */
+struct bsend_error {
+	int err;		/* negative errno */
+	const char *cause;	/* static string, never NULL when err != 0 */
+	uint64_t bytenr;	/* logical or physical byte number involved */
+	uint64_t ino;		/* inode number involved */
+	uint64_t expected;	/* the value that was expected, if any */
+	uint64_t found;		/* the value that was found, if any */
+};
+
+/* What a device's primary superblock says about the device. */
+struct bsend_device_identity {
+	uint64_t devid;		/* dev_item.devid */
+	uint64_t num_devices;	/* devices in the filesystem */
+	uint64_t generation;	/* superblock generation */
+	uint32_t csum_type;	/* enum bsend_csum_type */
+	uint32_t nodesize;
+	uint32_t sectorsize;
+};
+
+/* Size of a btrfs superblock copy, and the offset of the primary copy. */
+#define BSEND_SUPER_SIZE 4096
+#define BSEND_SUPER_OFFSET 65536
+
+/*
+ * Checks that super[0, len) is a valid primary btrfs superblock of the
+ * filesystem whose fsid is given: magic, checksum, and fsid. On success
+ * fills *identity and returns 0. On failure returns the negative errno and
+ * fills *error: -EXDEV when the block is not a superblock of this
+ * filesystem, -EUCLEAN when it fails its checksum or its own bounds,
+ * -EOPNOTSUPP for an unknown checksum type.
+ */
+int bsend_engine_check_device_super(const void *super, size_t len,
+				    const uint8_t fsid[16],
+				    struct bsend_device_identity *identity,
+				    struct bsend_error *error);
+
+/* Stream versions the engine writes. */
+uint32_t bsend_engine_proto_min(void);
+uint32_t bsend_engine_proto_max(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BSEND_CORE_PLATFORM_H */

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The counted allocator behind bsend_host_alloc(), used by the engine's
+ * operator new and by the glue itself. Every block carries a small header
+ * with its size, so that the module knows how many blocks and bytes are
+ * outstanding and the peak number of bytes; a non-zero count at unload is a
+ * leak and is logged as an error.
+ */
+#include <linux/atomic.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+
+#include "module/core/platform.h"
+#include "internal.h"
+
+/* Precedes every block; 16 bytes keep the caller's block 16-byte aligned. */
+struct bsend_alloc_header {
+	size_t size;		/* bytes asked for by the caller */
+	u64 magic;		/* BSEND_ALLOC_MAGIC while the block is live */
+};
+
+#define BSEND_ALLOC_MAGIC 0xb5e4d0a110c8ed00ULL
+
+static atomic_long_t outstanding_blocks = ATOMIC_LONG_INIT(0);
+static atomic_long_t outstanding_bytes = ATOMIC_LONG_INIT(0);
+static atomic_long_t peak_bytes = ATOMIC_LONG_INIT(0);
+
+static void note_peak(long bytes)
+{
+	long peak = atomic_long_read(&peak_bytes);
+
+	while (bytes > peak &&
+	       !atomic_long_try_cmpxchg(&peak_bytes, &peak, bytes))
+		;
+}
+
+void *bsend_host_alloc(size_t size)
+{
+	struct bsend_alloc_header *header;
+
+	if (size > INT_MAX - sizeof(*header))
+		return NULL;
+	header = kvmalloc(sizeof(*header) + size, GFP_KERNEL);
+	if (!header)
+		return NULL;
+	header->size = size;
+	header->magic = BSEND_ALLOC_MAGIC;
+	atomic_long_inc(&outstanding_blocks);
+	note_peak(atomic_long_add_return(size, &outstanding_bytes));
+	return header + 1;
+}
+
+void bsend_host_free(void *ptr)
+{
+	struct bsend_alloc_header *header;
+
+	if (!ptr)
+		return;
+	header = (struct bsend_alloc_header *)ptr - 1;
+	if (header->magic != BSEND_ALLOC_MAGIC) {
+		pr_err("bsend: free of a block at %px that the counted allocator does not own\n",
+		       ptr);
+		return;
+	}
+	header->magic = 0;
+	atomic_long_sub(header->size, &outstanding_bytes);
+	atomic_long_dec(&outstanding_blocks);
+	kvfree(header);
+}
+
+long bsend_alloc_outstanding(void)
+{
+	return atomic_long_read(&outstanding_blocks);
+}
+
+size_t bsend_alloc_bytes_peak(void)
+{
+	return atomic_long_read(&peak_bytes);
+}

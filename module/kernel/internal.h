@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the files of bsend's kernel glue. */
+#ifndef BSEND_KERNEL_INTERNAL_H
+#define BSEND_KERNEL_INTERNAL_H
+
+#include <linux/types.h>
+
+struct block_device;
+struct bsend_ioctl_send_args;
+
+/* alloc.c: the counted allocator behind bsend_host_alloc(). */
+long bsend_alloc_outstanding(void);
+size_t bsend_alloc_bytes_peak(void);
+
+/* misc_device.c */
+int bsend_misc_register(void);
+void bsend_misc_unregister(void);
+
+/* genl.c */
+int bsend_genl_register(void);
+void bsend_genl_unregister(void);
+
+/* send_ioctl.c */
+long bsend_ioctl_send(struct bsend_ioctl_send_args __user *uargs);
+
+/* bio_read.c: reads len bytes at byte offset pos of bdev, bypassing the
+ * block device's page cache. */
+int bsend_read_device(struct block_device *bdev, u64 pos, void *buf,
+		      size_t len);
+
+#endif /* BSEND_KERNEL_INTERNAL_H */

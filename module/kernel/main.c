@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bsend: btrfs send as an out-of-tree module. Module init and exit: the
+ * misc device, the generic netlink family, and the leak check at unload.
+ */
+#include <linux/module.h>
+#include <linux/printk.h>
+
+#include "uapi/bsend.h"
+#include "internal.h"
+
+static int __init bsend_init(void)
+{
+	int ret;
+
+	ret = bsend_genl_register();
+	if (ret) {
+		pr_err("bsend: cannot register generic netlink family: %d\n",
+		       ret);
+		return ret;
+	}
+	ret = bsend_misc_register();
+	if (ret) {
+		pr_err("bsend: cannot register /dev/%s: %d\n",
+		       BSEND_DEVICE_NAME, ret);
+		bsend_genl_unregister();
+		return ret;
+	}
+	pr_info("bsend: version %s loaded\n", BSEND_VERSION);
+	return 0;
+}
+
+static void __exit bsend_exit(void)
+{
+	long outstanding;
+
+	bsend_misc_unregister();
+	bsend_genl_unregister();
+	outstanding = bsend_alloc_outstanding();
+	if (outstanding)
+		pr_err("bsend: %ld allocations outstanding at unload\n",
+		       outstanding);
+	pr_info("bsend: unloaded, peak memory %zu bytes\n",
+		bsend_alloc_bytes_peak());
+}
+
+module_init(bsend_init);
+module_exit(bsend_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_VERSION(BSEND_VERSION);
+MODULE_DESCRIPTION("btrfs send from the committed on-disk trees");
+MODULE_AUTHOR("The bsend developers");

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * bsend user-space ABI: the /dev/bsend ioctl and the "bsend" generic netlink
+ * family. Shared by the module (module/kernel), sendctl (ctl/) and the tests.
+ */
+#ifndef _UAPI_BSEND_H
+#define _UAPI_BSEND_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/btrfs.h>
+
+#define BSEND_DEVICE_NAME "bsend"
+#define BSEND_VERSION "0.1.0"
+
+/* Send flags: the in-kernel BTRFS_SEND_FLAG_* values, unchanged. */
+#define BSEND_SEND_FLAG_MASK BTRFS_SEND_FLAG_MASK
+
+/* Bounds on the arrays a caller may pass. */
+#define BSEND_MAX_DEVICES 256
+#define BSEND_MAX_CLONE_SOURCES 65536
+
+/*
+ * Argument of BSEND_IOC_SEND. All fields are little/native-endian and the
+ * struct has the same layout on 32- and 64-bit user space: pointers travel
+ * as __u64.
+ *
+ * The fields after device_fds mirror struct btrfs_ioctl_send_args with the
+ * same meaning and flag values.
+ *
+ * Errors, checked before anything is sent, in this order:
+ *   EPERM       caller lacks CAP_SYS_ADMIN
+ *   EINVAL      a reserved field is not zero
+ *   EOPNOTSUPP  flags has a bit outside BSEND_SEND_FLAG_MASK
+ *   EPROTO      BTRFS_SEND_FLAG_VERSION with a version above the highest one
+ *               the module writes (BSEND_ATTR_PROTO_MAX of GET_INFO)
+ *   EINVAL      BTRFS_SEND_FLAG_COMPRESSED with a stream version below 2
+ *   EINVAL      clone_sources_count > BSEND_MAX_CLONE_SOURCES
+ *   EINVAL      device_count is 0 or > BSEND_MAX_DEVICES
+ *   EFAULT      clone_sources or device_fds cannot be read
+ *   EBADF       subvol_fd or a device fd is not open; send_fd is not open
+ *               for writing
+ *   EMEDIUMTYPE subvol_fd is not on a btrfs filesystem
+ *   EINVAL      subvol_fd is not the root directory of a subvolume
+ *   ENOTBLK     a device fd is not a block device
+ *   EXDEV       a device holds no btrfs superblock of this filesystem
+ *   ENODEV      the devices passed do not cover all devices of the filesystem,
+ *               or one device is passed twice
+ *   EUCLEAN     a device's superblock fails its checksum
+ */
+struct bsend_ioctl_send_args {
+	__s64 subvol_fd;		/* root dir of the subvolume to send */
+	__u32 device_count;		/* entries in device_fds */
+	__u32 reserved0;		/* must be 0 */
+	__u64 device_fds;		/* user pointer to __s32[device_count] */
+	/* As in struct btrfs_ioctl_send_args: */
+	__s64 send_fd;			/* stream output, opened for writing */
+	__u64 clone_sources_count;	/* entries in clone_sources */
+	__u64 clone_sources;		/* user pointer to __u64 root ids */
+	__u64 parent_root;		/* root id of the parent, 0 for none */
+	__u64 flags;			/* BTRFS_SEND_FLAG_* */
+	__u32 version;			/* stream version, with FLAG_VERSION */
+	__u32 reserved1;		/* must be 0 */
+	__u64 reserved[8];		/* must be 0 */
+};
+
+#define BSEND_IOCTL_MAGIC 0xb5
+#define BSEND_IOC_SEND _IOW(BSEND_IOCTL_MAGIC, 1, struct bsend_ioctl_send_args)
+
+/* Generic netlink family "bsend". */
+#define BSEND_GENL_NAME "bsend"
+#define BSEND_GENL_VERSION 1
+
+enum bsend_genl_cmd {
+	BSEND_CMD_UNSPEC,
+	BSEND_CMD_GET_INFO,	/* reply: MODULE_VERSION, PROTO_*, SEND_FLAGS */
+	__BSEND_CMD_MAX,
+};
+#define BSEND_CMD_MAX (__BSEND_CMD_MAX - 1)
+
+enum bsend_genl_attr {
+	BSEND_ATTR_UNSPEC,
+	BSEND_ATTR_MODULE_VERSION,	/* string */
+	BSEND_ATTR_PROTO_MIN,		/* u32: lowest stream version written */
+	BSEND_ATTR_PROTO_MAX,		/* u32: highest stream version written */
+	BSEND_ATTR_SEND_FLAGS,		/* u64: BTRFS_SEND_FLAG_* accepted */
+	BSEND_ATTR_ALLOCATIONS,		/* u64: module allocations outstanding */
+	__BSEND_ATTR_MAX,
+};
+#define BSEND_ATTR_MAX (__BSEND_ATTR_MAX - 1)
+
+#endif /* _UAPI_BSEND_H */
