@@ -36,17 +36,19 @@
  *               the module writes (BSEND_ATTR_PROTO_MAX of GET_INFO)
  *   EINVAL      BTRFS_SEND_FLAG_COMPRESSED with a stream version below 2
  *   EINVAL      clone_sources_count > BSEND_MAX_CLONE_SOURCES
+ *   EFAULT      clone_sources cannot be read
  *   EINVAL      device_count is 0 or > BSEND_MAX_DEVICES
- *   EFAULT      clone_sources or device_fds cannot be read
- *   EBADF       subvol_fd or a device fd is not open; send_fd is not open
- *               for writing
+ *   EFAULT      device_fds cannot be read
+ *   EBADF       subvol_fd is not open
  *   EMEDIUMTYPE subvol_fd is not on a btrfs filesystem
  *   EINVAL      subvol_fd is not the root directory of a subvolume
+ *   EBADF       a device fd is not open
  *   ENOTBLK     a device fd is not a block device
  *   EXDEV       a device holds no btrfs superblock of this filesystem
  *   ENODEV      the devices passed do not cover all devices of the filesystem,
  *               or one device is passed twice
  *   EUCLEAN     a device's superblock fails its checksum
+ *   EBADF       send_fd is not open for writing
  */
 struct bsend_ioctl_send_args {
 	__s64 subvol_fd;		/* root dir of the subvolume to send */
@@ -64,8 +66,37 @@ struct bsend_ioctl_send_args {
 	__u64 reserved[8];		/* must be 0 */
 };
 
+/*
+ * Argument of BSEND_IOC_TREE_STATS: walks one tree of the committed on-disk
+ * state with bsend's own reader and counts what it finds. A diagnostic and
+ * a test of the reader against the mounted filesystem.
+ *
+ * subvol_fd, device_count and device_fds are checked as for BSEND_IOC_SEND
+ * (same errnos). The filesystem is synced first, so the walk sees what was
+ * committed before the call.
+ */
+struct bsend_ioctl_tree_stats_args {
+	__s64 subvol_fd;		/* in: root dir of a subvolume */
+	__u32 device_count;		/* in: entries in device_fds */
+	__u32 reserved0;		/* in: must be 0 */
+	__u64 device_fds;		/* in: user pointer to __s32[device_count] */
+	__u64 tree_id;			/* in: tree to walk, 0 for the subvolume's */
+	__u64 reserved[4];		/* in: must be 0 */
+	/* Out: */
+	__u64 walked_tree_id;		/* the tree walked */
+	__u64 root_generation;		/* generation of its root block */
+	__u32 root_level;		/* level of its root block */
+	__u32 pad;
+	__u64 blocks;			/* tree blocks visited */
+	__u64 items;			/* leaf items */
+	__u64 inodes;			/* INODE_ITEM items */
+	__u64 peak_memory;		/* module allocation peak, bytes */
+};
+
 #define BSEND_IOCTL_MAGIC 0xb5
 #define BSEND_IOC_SEND _IOW(BSEND_IOCTL_MAGIC, 1, struct bsend_ioctl_send_args)
+#define BSEND_IOC_TREE_STATS \
+	_IOWR(BSEND_IOCTL_MAGIC, 2, struct bsend_ioctl_tree_stats_args)
 
 /* Generic netlink family "bsend". */
 #define BSEND_GENL_NAME "bsend"

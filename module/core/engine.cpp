@@ -2,10 +2,33 @@
 // arguments into engine types and Results back into errnos.
 #include "module/core/platform.h"
 #include "module/core/tree/device_super.h"
+#include "module/core/tree/walk.h"
 
 using namespace bsend;
 
 namespace {
+
+// Bytes of tree blocks the reader keeps cached.
+constexpr usize kBlockCacheBytes = 8 << 20;
+
+Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id)
+{
+	auto fs = TRY(tree::Filesystem::open(host, kBlockCacheBytes));
+	auto root = TRY(fs->tree_root(tree_id));
+	bsend_tree_stats stats = {};
+	stats.root_generation = root.generation;
+	stats.root_level = root.level;
+	TRY(tree::walk_blocks(*fs, root, [&stats](const format::TreeBlockView& block) -> Result<void> {
+		stats.blocks++;
+		if (!block.is_leaf())
+			return {};
+		stats.items += block.nritems();
+		for (u32 slot = 0; slot < block.nritems(); slot++)
+			stats.inodes += block.item_key(slot).type == BTRFS_INODE_ITEM_KEY;
+		return {};
+	}));
+	return stats;
+}
 
 // Stream versions written: v1 now; v2 once its commands exist.
 constexpr u32 kProtoMin = 1;
@@ -25,6 +48,18 @@ extern "C" int bsend_engine_check_device_super(const void* super, size_t len,
 		return error->err;
 	}
 	*identity = result.value();
+	return 0;
+}
+
+extern "C" int bsend_engine_tree_stats(bsend_host_fs* fs, uint64_t tree_id, bsend_tree_stats* stats,
+				       bsend_error* error)
+{
+	auto result = walk_tree(fs, tree_id);
+	if (!result.is_ok()) {
+		*error = result.error().to_c();
+		return error->err;
+	}
+	*stats = result.value();
 	return 0;
 }
 

@@ -52,6 +52,23 @@ enum bsend_csum_type {
 int bsend_host_checksum(enum bsend_csum_type type, const void *data,
 			size_t len, uint8_t out[BSEND_CSUM_MAX]);
 
+/*
+ * The host's view of one filesystem's devices, opaque to the engine: in the
+ * kernel the block devices sendctl passed, in userspace an image file.
+ */
+struct bsend_host_fs;
+
+/* devid for "whichever device holds the primary superblock". */
+#define BSEND_ANY_DEVICE 0
+
+/*
+ * Reads len bytes at byte offset physical of device devid into buf,
+ * bypassing any cache that the filesystem does not keep coherent. Returns
+ * 0, -ENODEV when the host has no such device, or another negative errno.
+ */
+int bsend_host_read(struct bsend_host_fs *fs, uint64_t devid, uint64_t physical,
+		    void *buf, size_t len);
+
 /* ---- Engine entry points ---------------------------------------------- */
 
 /*
@@ -94,6 +111,23 @@ int bsend_engine_check_device_super(const void *super, size_t len,
 				    const uint8_t fsid[16],
 				    struct bsend_device_identity *identity,
 				    struct bsend_error *error);
+
+/* What a walk of one tree found. */
+struct bsend_tree_stats {
+	uint64_t root_generation;
+	uint32_t root_level;
+	uint64_t blocks;	/* tree blocks visited */
+	uint64_t items;		/* leaf items */
+	uint64_t inodes;	/* INODE_ITEM items */
+};
+
+/*
+ * Opens the filesystem behind fs with bsend's reader (superblock, chunk
+ * tree) and walks every block of tree tree_id, validating each.
+ */
+int bsend_engine_tree_stats(struct bsend_host_fs *fs, uint64_t tree_id,
+			    struct bsend_tree_stats *stats,
+			    struct bsend_error *error);
 
 /* Stream versions the engine writes. */
 uint32_t bsend_engine_proto_min(void);

@@ -7,6 +7,7 @@
 
 struct block_device;
 struct bsend_ioctl_send_args;
+struct bsend_ioctl_tree_stats_args;
 
 /* alloc.c: the counted allocator behind bsend_host_alloc(). */
 long bsend_alloc_outstanding(void);
@@ -22,6 +23,9 @@ void bsend_genl_unregister(void);
 
 /* send_ioctl.c */
 long bsend_ioctl_send(struct bsend_ioctl_send_args __user *uargs);
+
+/* tree_stats_ioctl.c */
+long bsend_ioctl_tree_stats(struct bsend_ioctl_tree_stats_args __user *uargs);
 
 /* bio_read.c: reads len bytes at byte offset pos of bdev, bypassing the
  * block device's page cache. */

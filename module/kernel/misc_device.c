@@ -17,6 +17,8 @@ static long bsend_unlocked_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case BSEND_IOC_SEND:
 		return bsend_ioctl_send((void __user *)arg);
+	case BSEND_IOC_TREE_STATS:
+		return bsend_ioctl_tree_stats((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -8,9 +8,7 @@
 
 namespace bsend::test {
 
-namespace {
-
-std::string run(const std::string& command)
+std::string run_command(const std::string& command)
 {
 	std::string output;
 	FILE* pipe = popen(command.c_str(), "r");
@@ -25,24 +23,27 @@ std::string run(const std::string& command)
 	return output;
 }
 
-} // namespace
-
 TestImage::TestImage(const ImageOptions& options)
 {
 	char name[] = "/tmp/bsend-test-image-XXXXXX";
 	int fd = mkstemp(name);
 	if (fd < 0)
 		throw std::runtime_error("mkstemp failed");
-	if (ftruncate(fd, 256ll << 20) != 0) {
+	if (ftruncate(fd, static_cast<off_t>(options.size)) != 0) {
 		close(fd);
 		throw std::runtime_error("ftruncate failed");
 	}
 	close(fd);
 	path_ = name;
-	run("mkfs.btrfs -f -q --csum " + options.csum + " --nodesize " +
-	    std::to_string(options.nodesize) + (options.mixed ? " --mixed" : "") +
-	    (options.mixed ? " --sectorsize " + std::to_string(options.nodesize) : "") + " " +
-	    path_ + " 2>&1");
+	std::string command = "mkfs.btrfs -f -q --csum " + options.csum + " --nodesize " +
+			      std::to_string(options.nodesize);
+	if (options.mixed)
+		command += " --mixed --sectorsize " + std::to_string(options.nodesize);
+	if (!options.rootdir.empty())
+		command += " --rootdir " + options.rootdir;
+	if (!options.metadata.empty())
+		command += " -m " + options.metadata;
+	run_command(command + " " + path_ + " 2>&1");
 }
 
 TestImage::~TestImage() { unlink(path_.c_str()); }
@@ -60,9 +61,20 @@ std::vector<uint8_t> TestImage::read(uint64_t offset, size_t length) const
 	return bytes;
 }
 
+void TestImage::write(uint64_t offset, const std::vector<uint8_t>& bytes) const
+{
+	int fd = open(path_.c_str(), O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		throw std::runtime_error("cannot open " + path_);
+	ssize_t n = pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+	close(fd);
+	if (n != static_cast<ssize_t>(bytes.size()))
+		throw std::runtime_error("short write to " + path_);
+}
+
 std::string TestImage::dump_super_field(const std::string& field) const
 {
-	std::string dump = run("btrfs inspect-internal dump-super " + path_);
+	std::string dump = run_command("btrfs inspect-internal dump-super " + path_);
 	size_t at = 0;
 	while (at < dump.size()) {
 		size_t end = dump.find('\n', at);

@@ -29,7 +29,28 @@ public:
 	{
 		return u64_at(offsetof(btrfs_super_block, dev_item) + offsetof(btrfs_dev_item, devid));
 	}
+	u64 root() const { return u64_at(offsetof(btrfs_super_block, root)); }
+	u8 root_level() const { return at(offsetof(btrfs_super_block, root_level))[0]; }
+	u64 chunk_root() const { return u64_at(offsetof(btrfs_super_block, chunk_root)); }
+	u8 chunk_root_level() const { return at(offsetof(btrfs_super_block, chunk_root_level))[0]; }
+	u64 chunk_root_generation() const
+	{
+		return u64_at(offsetof(btrfs_super_block, chunk_root_generation));
+	}
+	u64 incompat_flags() const { return u64_at(offsetof(btrfs_super_block, incompat_flags)); }
+	u32 sys_chunk_array_size() const { return u32_at(offsetof(btrfs_super_block, sys_chunk_array_size)); }
+	// The bootstrap chunk items; empty if the recorded size is too large.
+	Bytes sys_chunk_array() const
+	{
+		return bytes_.subspan(offsetof(btrfs_super_block, sys_chunk_array), sys_chunk_array_size());
+	}
 	const u8* fsid() const { return at(offsetof(btrfs_super_block, fsid)); }
+	const u8* metadata_uuid() const { return at(offsetof(btrfs_super_block, metadata_uuid)); }
+	// The uuid every tree block header carries.
+	const u8* metadata_fsid() const
+	{
+		return (incompat_flags() & BTRFS_FEATURE_INCOMPAT_METADATA_UUID) ? metadata_uuid() : fsid();
+	}
 	const u8* stored_csum() const { return at(offsetof(btrfs_super_block, csum)); }
 
 	// The bytes the checksum covers: everything after the csum field.

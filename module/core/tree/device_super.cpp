@@ -1,19 +1,13 @@
 #include "module/core/tree/device_super.h"
 
 #include "module/core/format/superblock.h"
+#include "module/core/support/bytes.h"
 #include "module/core/support/errno.h"
 
 namespace bsend::tree {
 
 namespace {
 
-bool bytes_equal(const u8* a, const u8* b, usize length)
-{
-	for (usize i = 0; i < length; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
-}
 
 bool is_power_of_two(u32 value) { return value && !(value & (value - 1)); }
 

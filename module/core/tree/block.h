@@ -1,0 +1,33 @@
+// A validated tree block in memory, shared by the block cache and the tree
+// paths that hold it.
+#pragma once
+
+#include "module/core/format/tree_block.h"
+#include "module/core/support/ref_ptr.h"
+#include "module/core/support/vec.h"
+
+namespace bsend::tree {
+
+class TreeBlock : public RefCounted<TreeBlock> {
+public:
+	// The bytes must already be validated (BlockReader does it).
+	TreeBlock(Vec<u8> bytes, format::TreeBlockView view) : bytes_(move(bytes)), view_(view) {}
+	const format::TreeBlockView& view() const { return view_; }
+
+private:
+	Vec<u8> bytes_;
+	format::TreeBlockView view_;	// over bytes_
+};
+
+using BlockRef = RefPtr<TreeBlock>;
+
+// What the parent says a child block must be: where it is, the generation
+// that wrote it, its level, and which tree it belongs to.
+struct BlockExpectation {
+	u64 bytenr = 0;
+	u64 generation = 0;
+	u8 level = 0;
+	u64 tree_id = 0;
+};
+
+} // namespace bsend::tree

@@ -1,0 +1,170 @@
+#include "module/core/tree/filesystem.h"
+
+#include "module/core/support/bytes.h"
+#include "module/core/support/errno.h"
+#include "module/core/tree/path.h"
+
+namespace bsend::tree {
+
+namespace {
+
+
+// Subvolume trees share blocks: a snapshot's tree holds blocks owned by the
+// subvolume it was taken from, so any subvolume id (or a relocation tree)
+// is a valid owner there.
+bool is_fs_tree_owner(u64 owner)
+{
+	return owner == BTRFS_FS_TREE_OBJECTID ||
+	       (owner >= BTRFS_FIRST_FREE_OBJECTID && owner <= BTRFS_LAST_FREE_OBJECTID) ||
+	       owner == static_cast<u64>(BTRFS_TREE_RELOC_OBJECTID) ||
+	       owner == static_cast<u64>(BTRFS_DATA_RELOC_TREE_OBJECTID);
+}
+
+Error block_error(const char* cause, u64 bytenr) { return Error::make(err::kCorrupt, cause).at_bytenr(bytenr); }
+
+} // namespace
+
+bool is_global_tree(u64 tree_id)
+{
+	switch (tree_id) {
+	case BTRFS_ROOT_TREE_OBJECTID:
+	case BTRFS_EXTENT_TREE_OBJECTID:
+	case BTRFS_CHUNK_TREE_OBJECTID:
+	case BTRFS_DEV_TREE_OBJECTID:
+	case BTRFS_CSUM_TREE_OBJECTID:
+	case BTRFS_QUOTA_TREE_OBJECTID:
+	case BTRFS_UUID_TREE_OBJECTID:
+	case BTRFS_FREE_SPACE_TREE_OBJECTID:
+	case BTRFS_BLOCK_GROUP_TREE_OBJECTID:
+	case BTRFS_RAID_STRIPE_TREE_OBJECTID:
+		return true;
+	default:
+		return false;
+	}
+}
+
+Result<UniquePtr<Filesystem>> Filesystem::open(bsend_host_fs* host, usize cache_bytes)
+{
+	UniquePtr<Filesystem> fs(new (std::nothrow) Filesystem(host));
+	if (!fs)
+		return Error::make(err::kNoMemory, "out of memory");
+	TRY(read_super(host, &fs->super_));
+	fs->cache_.set_capacity(cache_bytes / fs->super_.nodesize);
+	TRY(fs->load_chunks());
+	return fs;
+}
+
+Result<void> Filesystem::load_chunks()
+{
+	chunks_.clear();
+	TRY(chunks_.add_sys_chunk_array(Bytes(super_.sys_chunk_array, super_.sys_chunk_array_size)));
+	TreePath path(*this, TRY(tree_root(BTRFS_CHUNK_TREE_OBJECTID)));
+	format::Key first{BTRFS_FIRST_CHUNK_TREE_OBJECTID, BTRFS_CHUNK_ITEM_KEY, 0};
+	for (bool more = TRY(path.search(first)); more; more = TRY(path.next())) {
+		format::Key key = path.key();
+		if (key.type != BTRFS_CHUNK_ITEM_KEY)
+			continue;
+		auto chunk = TRY(format::ChunkView::over(path.data()));
+		TRY(chunks_.add(key.offset, chunk));
+	}
+	return {};
+}
+
+Result<bool> Filesystem::refresh()
+{
+	u64 old_generation = super_.generation;
+	stats_.refreshes++;
+	TRY(read_super(host_, &super_));
+	if (super_.generation == old_generation)
+		return false;
+	TRY(load_chunks());
+	return true;
+}
+
+Result<TreeRoot> Filesystem::tree_root(u64 tree_id)
+{
+	if (tree_id == BTRFS_ROOT_TREE_OBJECTID)
+		return TreeRoot{tree_id, super_.root, super_.generation, super_.root_level};
+	if (tree_id == BTRFS_CHUNK_TREE_OBJECTID)
+		return TreeRoot{tree_id, super_.chunk_root, super_.chunk_root_generation, super_.chunk_root_level};
+
+	TreePath path(*this, TRY(tree_root(BTRFS_ROOT_TREE_OBJECTID)));
+	format::Key last{tree_id, BTRFS_ROOT_ITEM_KEY, ~0ull};
+	if (!TRY(path.search_last_at_or_before(last)) || path.key().objectid != tree_id ||
+	    path.key().type != BTRFS_ROOT_ITEM_KEY)
+		return Error::make(err::kNoEntry, "no root item for the tree").at_ino(tree_id);
+	auto item = TRY(format::RootItemView::over(path.data()));
+	if (item.level() >= BTRFS_MAX_LEVEL)
+		return Error::make(err::kCorrupt, "root item level out of range")
+			.at_ino(tree_id)
+			.mismatch(BTRFS_MAX_LEVEL - 1, item.level());
+	return TreeRoot{tree_id, item.bytenr(), item.generation(), static_cast<u8>(item.level())};
+}
+
+Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
+{
+	CacheKey key{expect.bytenr, expect.generation};
+	if (BlockRef* cached = cache_.get(key)) {
+		const format::TreeBlockView& view = (*cached)->view();
+		if (view.level() != expect.level)
+			return block_error("cached tree block has another level", expect.bytenr)
+				.mismatch(expect.level, view.level());
+		stats_.cache_hits++;
+		return *cached;
+	}
+	auto mapping = TRY(chunks_.map(expect.bytenr, super_.nodesize));
+	Error last_error = Error::make(err::kIo, "no copy of the tree block").at_bytenr(expect.bytenr);
+	for (u32 i = 0; i < mapping.num_copies; i++) {
+		auto block = read_copy(expect, mapping.copies[i]);
+		if (block.is_ok()) {
+			stats_.blocks_read++;
+			BlockRef ref = block.release_value();
+			TRY(cache_.put(key, ref));
+			return ref;
+		}
+		if (block.error().errno_value == err::kNoMemory)
+			return block.error();
+		last_error = block.error();
+	}
+	return last_error;
+}
+
+Result<BlockRef> Filesystem::read_copy(const BlockExpectation& expect, const Stripe& copy)
+{
+	Vec<u8> bytes;
+	TRY(bytes.resize(super_.nodesize));
+	int ret = bsend_host_read(host_, copy.devid, copy.physical, bytes.data(), bytes.size());
+	if (ret < 0)
+		return Error::make(-ret, "cannot read tree block").at_bytenr(expect.bytenr).mismatch(copy.devid, copy.physical);
+
+	Bytes raw(bytes.data(), bytes.size());
+	auto view = TRY(format::TreeBlockView::over(raw, expect.bytenr));
+	u8 digest[BSEND_CSUM_MAX];
+	Bytes covered = view.checksummed();
+	int length = bsend_host_checksum(static_cast<bsend_csum_type>(super_.csum_type), covered.data(),
+					 covered.size(), digest);
+	if (length < 0)
+		return Error::make(-length, "cannot compute a tree block checksum").at_bytenr(expect.bytenr);
+	if (!bytes_equal(digest, view.csum(), super_.csum_size))
+		return block_error("tree block checksum mismatch", expect.bytenr)
+			.mismatch(load_le32(view.csum()), load_le32(digest));
+	if (view.bytenr() != expect.bytenr)
+		return block_error("tree block records another bytenr", expect.bytenr)
+			.mismatch(expect.bytenr, view.bytenr());
+	if (!bytes_equal(view.fsid(), super_.metadata_fsid, BTRFS_FSID_SIZE))
+		return block_error("tree block fsid is not this filesystem's", expect.bytenr);
+	if (view.level() != expect.level)
+		return block_error("tree block level differs from its parent's pointer", expect.bytenr)
+			.mismatch(expect.level, view.level());
+	if (view.generation() != expect.generation)
+		return block_error("tree block generation differs from its parent's pointer", expect.bytenr)
+			.mismatch(expect.generation, view.generation());
+	bool owner_ok = is_global_tree(expect.tree_id) ? view.owner() == expect.tree_id
+						       : is_fs_tree_owner(view.owner());
+	if (!owner_ok)
+		return block_error("tree block owner does not belong to the tree", expect.bytenr)
+			.mismatch(expect.tree_id, view.owner());
+	return make_ref<TreeBlock>(move(bytes), view);
+}
+
+} // namespace bsend::tree

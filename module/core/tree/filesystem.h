@@ -1,0 +1,79 @@
+// One btrfs filesystem as the engine sees it: the newest committed
+// superblock, the chunk map, and validated, cached tree block reads through
+// the host. Everything is read-only.
+#pragma once
+
+#include "module/core/support/lru_cache.h"
+#include "module/core/support/unique_ptr.h"
+#include "module/core/tree/block.h"
+#include "module/core/tree/chunk_map.h"
+#include "module/core/tree/super.h"
+
+namespace bsend::tree {
+
+// The root block of one tree, as the superblock or its root item records it.
+struct TreeRoot {
+	u64 tree_id = 0;
+	u64 bytenr = 0;
+	u64 generation = 0;
+	u8 level = 0;
+};
+
+struct ReaderStats {
+	u64 blocks_read = 0;	// blocks read from the devices and validated
+	u64 cache_hits = 0;
+	u64 refreshes = 0;	// superblock re-reads after a bad block
+};
+
+class Filesystem {
+public:
+	// Opens the filesystem behind host: superblock, system chunks, chunk
+	// tree. cache_bytes bounds the block cache.
+	static Result<UniquePtr<Filesystem>> open(bsend_host_fs* host, usize cache_bytes);
+
+	const FsSuper& super() const { return super_; }
+	const ReaderStats& stats() const { return stats_; }
+
+	// Reads the block, from the cache or the devices, and validates it
+	// against the expectation: checksum, bytenr, fsid, level, generation,
+	// owner, and layout. A block that fails on one copy is tried on the
+	// next copy. Fails with -EUCLEAN naming the bytenr and the mismatch.
+	Result<BlockRef> read_block(const BlockExpectation& expect);
+
+	// Re-reads the primary superblock. Returns true when a newer commit is
+	// on disk, after reloading the chunk map from it.
+	Result<bool> refresh();
+
+	// The copies of a logical range of metadata or data.
+	Result<Mapping> map(u64 logical, u64 length) const { return chunks_.map(logical, length); }
+
+	// The root of a tree: the root and chunk trees from the superblock,
+	// every other tree from its ROOT_ITEM in the root tree.
+	Result<TreeRoot> tree_root(u64 tree_id);
+
+private:
+	explicit Filesystem(bsend_host_fs* host) : host_(host), cache_(1) {}
+	Result<void> load_chunks();
+	Result<BlockRef> read_copy(const BlockExpectation& expect, const Stripe& copy);
+
+	struct CacheKey {
+		u64 bytenr = 0;
+		u64 generation = 0;
+		bool operator==(const CacheKey& other) const
+		{
+			return bytenr == other.bytenr && generation == other.generation;
+		}
+	};
+	friend u64 hash_of(const CacheKey& key) { return bsend::hash_of(key.bytenr ^ (key.generation << 40)); }
+
+	bsend_host_fs* host_;
+	FsSuper super_;
+	ChunkMap chunks_;
+	LruCache<CacheKey, BlockRef> cache_;
+	ReaderStats stats_;
+};
+
+// Tree ids whose blocks must all carry their own tree id as owner.
+bool is_global_tree(u64 tree_id);
+
+} // namespace bsend::tree

@@ -1,0 +1,191 @@
+#include "module/core/tree/path.h"
+
+#include "module/core/support/errno.h"
+
+namespace bsend::tree {
+
+namespace {
+
+// Index of the last key <= key in a node, or 0 when all are greater.
+u32 node_slot(const format::TreeBlockView& node, const format::Key& key)
+{
+	u32 low = 0, high = node.nritems();
+	while (low < high) {
+		u32 mid = low + (high - low) / 2;
+		if (node.ptr_key(mid) <= key)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low ? low - 1 : 0;
+}
+
+// Index of the first item with key >= key in a leaf (nritems if none).
+u32 leaf_slot(const format::TreeBlockView& leaf, const format::Key& key)
+{
+	u32 low = 0, high = leaf.nritems();
+	while (low < high) {
+		u32 mid = low + (high - low) / 2;
+		if (leaf.item_key(mid) < key)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low;
+}
+
+} // namespace
+
+void TreePath::release()
+{
+	for (BlockRef& node : nodes_)
+		node = BlockRef();
+	positioned_ = false;
+}
+
+Result<BlockRef> TreePath::read_child(const format::TreeBlockView& node, u32 slot, u8 child_level)
+{
+	return fs_.read_block({node.ptr_blockptr(slot), node.ptr_generation(slot), child_level, root_.tree_id});
+}
+
+Result<bool> TreePath::recover(const Error& error)
+{
+	if (error.errno_value != err::kCorrupt || retried_)
+		return false;
+	retried_ = true;
+	if (!TRY(fs_.refresh()))
+		return false;
+	root_ = TRY(fs_.tree_root(root_.tree_id));
+	return true;
+}
+
+Result<void> TreePath::read_root()
+{
+	release();
+	nodes_[root_.level] = TRY(fs_.read_block({root_.bytenr, root_.generation, root_.level, root_.tree_id}));
+	return {};
+}
+
+Result<bool> TreePath::search_once(const format::Key& key)
+{
+	TRY(read_root());
+	for (u8 level = root_.level; level > 0; level--) {
+		const format::TreeBlockView& node = nodes_[level]->view();
+		slots_[level] = node_slot(node, key);
+		nodes_[level - 1] = TRY(read_child(node, slots_[level], level - 1));
+	}
+	u32 nritems = leaf().nritems();
+	if (nritems == 0)
+		return false;
+	slots_[0] = leaf_slot(leaf(), key);
+	positioned_ = true;
+	if (slots_[0] < nritems)
+		return true;
+	// Every key in this leaf is smaller: the answer is the first item of
+	// the next leaf, if any.
+	slots_[0] = nritems - 1;
+	return step_once(Step::kNext);
+}
+
+Result<bool> TreePath::last_once()
+{
+	TRY(read_root());
+	const format::TreeBlockView& root = nodes_[root_.level]->view();
+	if (root.nritems() == 0)
+		return false;
+	slots_[root_.level] = root.nritems() - 1;
+	TRY(descend_from(root_.level, Step::kPrev));
+	positioned_ = true;
+	return true;
+}
+
+Result<void> TreePath::descend_from(u8 level, Step step)
+{
+	for (; level > 0; level--) {
+		const format::TreeBlockView& node = nodes_[level]->view();
+		nodes_[level - 1] = TRY(read_child(node, slots_[level], level - 1));
+		const format::TreeBlockView& child = nodes_[level - 1]->view();
+		if (child.nritems() == 0)
+			return Error::make(err::kCorrupt, "empty leaf below a node").at_bytenr(child.bytenr());
+		slots_[level - 1] = step == Step::kNext ? 0 : child.nritems() - 1;
+	}
+	return {};
+}
+
+Result<bool> TreePath::step_once(Step step)
+{
+	if (!positioned_)
+		return false;
+	// The lowest level with a neighbour in the direction of the step.
+	u8 level = 0;
+	while (true) {
+		u32 nritems = nodes_[level]->view().nritems();
+		bool has_neighbour = step == Step::kNext ? slots_[level] + 1 < nritems : slots_[level] > 0;
+		if (has_neighbour)
+			break;
+		if (level == root_.level) {
+			positioned_ = false;
+			return false;
+		}
+		level++;
+	}
+	if (step == Step::kNext)
+		slots_[level]++;
+	else
+		slots_[level]--;
+	positioned_ = false;
+	TRY(descend_from(level, step));
+	positioned_ = true;
+	return true;
+}
+
+Result<bool> TreePath::search(const format::Key& key)
+{
+	auto result = search_once(key);
+	if (result.is_ok() || !TRY(recover(result.error())))
+		return result.is_ok() ? Result<bool>(result.value()) : Result<bool>(result.error());
+	return search_once(key);
+}
+
+Result<bool> TreePath::search_last_at_or_before(const format::Key& key)
+{
+	if (TRY(search(key))) {
+		if (this->key() == key)
+			return true;
+		return prev();
+	}
+	auto result = last_once();
+	if (result.is_ok() || !TRY(recover(result.error())))
+		return result.is_ok() ? Result<bool>(result.value()) : Result<bool>(result.error());
+	return last_once();
+}
+
+Result<bool> TreePath::next()
+{
+	if (!positioned_)
+		return false;
+	format::Key from = key();
+	auto result = step_once(Step::kNext);
+	if (result.is_ok() || !TRY(recover(result.error())))
+		return result.is_ok() ? Result<bool>(result.value()) : Result<bool>(result.error());
+	format::Key after;
+	if (!from.successor(&after))
+		return false;
+	return search_once(after);
+}
+
+Result<bool> TreePath::prev()
+{
+	if (!positioned_)
+		return false;
+	format::Key from = key();
+	auto result = step_once(Step::kPrev);
+	if (result.is_ok() || !TRY(recover(result.error())))
+		return result.is_ok() ? Result<bool>(result.value()) : Result<bool>(result.error());
+	// Resume: the last item before `from` in the newer tree.
+	if (!TRY(search_once(from)))
+		return last_once();
+	return step_once(Step::kPrev);
+}
+
+} // namespace bsend::tree

@@ -1,0 +1,55 @@
+// A position in one tree: the blocks from the root down to a leaf slot.
+// search, next and prev move it; each works by key, so when a block turns
+// out bad (freed and reused under a long send, or corrupt) the path
+// re-reads the newest superblock and, if a newer commit is there, resumes
+// once from the same key in the newer tree. A second failure, or a bad
+// block with no newer commit, is returned as the error it is.
+#pragma once
+
+#include "module/core/format/key.h"
+#include "module/core/tree/filesystem.h"
+
+namespace bsend::tree {
+
+class TreePath {
+public:
+	TreePath(Filesystem& fs, const TreeRoot& root) : fs_(fs), root_(root) {}
+
+	// Moves to the first item whose key is >= key; false if there is none.
+	Result<bool> search(const format::Key& key);
+	// Moves to the last item whose key is <= key; false if there is none.
+	Result<bool> search_last_at_or_before(const format::Key& key);
+	// The item after (before) the current one; false at the end (start).
+	Result<bool> next();
+	Result<bool> prev();
+
+	// The current item; valid after a call that returned true.
+	format::Key key() const { return leaf().item_key(slots_[0]); }
+	Bytes data() const { return leaf().item_data(slots_[0]); }
+	u64 leaf_bytenr() const { return leaf().bytenr(); }
+	const TreeRoot& root() const { return root_; }
+
+private:
+	enum class Step { kNext, kPrev };
+
+	const format::TreeBlockView& leaf() const { return nodes_[0]->view(); }
+	Result<bool> search_once(const format::Key& key);
+	Result<bool> last_once();
+	Result<bool> step_once(Step step);
+	Result<void> read_root();
+	Result<void> descend_from(u8 level, Step step);
+	Result<BlockRef> read_child(const format::TreeBlockView& node, u32 slot, u8 child_level);
+	// After an error from an operation: true when the caller should redo
+	// it, the tree having been re-rooted at a newer commit.
+	Result<bool> recover(const Error& error);
+	void release();
+
+	Filesystem& fs_;
+	TreeRoot root_;
+	BlockRef nodes_[BTRFS_MAX_LEVEL];
+	u32 slots_[BTRFS_MAX_LEVEL] = {};
+	bool positioned_ = false;	// at a valid item of nodes_[0]
+	bool retried_ = false;
+};
+
+} // namespace bsend::tree

@@ -1,0 +1,40 @@
+// Visits every block of one tree, depth first, each node before its
+// children and children in key order (the order of dump-tree --dfs). The
+// stack is explicit and bounded by BTRFS_MAX_LEVEL, never by the tree.
+#pragma once
+
+#include "module/core/tree/filesystem.h"
+
+namespace bsend::tree {
+
+// visit(const format::TreeBlockView&) -> Result<void> is called per block.
+template <typename Visit> Result<void> walk_blocks(Filesystem& fs, const TreeRoot& root, Visit&& visit)
+{
+	struct Frame {
+		BlockRef block;
+		u32 next_slot = 0;
+	};
+	Frame stack[BTRFS_MAX_LEVEL];
+	int depth = 0;
+	stack[0].block = TRY(fs.read_block({root.bytenr, root.generation, root.level, root.tree_id}));
+	TRY(visit(stack[0].block->view()));
+	while (depth >= 0) {
+		Frame& frame = stack[depth];
+		const format::TreeBlockView& node = frame.block->view();
+		if (node.is_leaf() || frame.next_slot >= node.nritems()) {
+			frame.block = BlockRef();
+			depth--;
+			continue;
+		}
+		u32 slot = frame.next_slot++;
+		Frame& child = stack[depth + 1];
+		child.block = TRY(fs.read_block(
+			{node.ptr_blockptr(slot), node.ptr_generation(slot), static_cast<u8>(node.level() - 1), root.tree_id}));
+		child.next_slot = 0;
+		TRY(visit(child.block->view()));
+		depth++;
+	}
+	return {};
+}
+
+} // namespace bsend::tree
