@@ -6,6 +6,8 @@
 #   make module | user    one half only
 #   make check            unit tests, then the VM cases on every kernel
 #   make unit | vm        one half of check; vm takes KVER= and CASE=
+#   make fuzz             the reader fuzzer for FUZZ_SECONDS (default 60)
+#   make demo             README's demo in a VM
 #   make clean
 
 SHELL := /bin/bash
@@ -30,7 +32,7 @@ UAPI_DIRS := linux asm-generic
 
 MODULE_SOURCES := Kbuild $(shell cd $(REPO) && find module uapi -name '*.[ch]' -o -name '*.cpp')
 
-.PHONY: all module user check unit vm clean $(KVER)
+.PHONY: all module user check unit vm fuzz demo print-kvers clean $(KVER)
 
 all: module user
 
@@ -67,7 +69,25 @@ vm: module user
 	@set -e; for k in $(KVER); do \
 		$(REPO)/qemu/run-vm --kernel $$k $(if $(CASE),--case '$(CASE)'); done
 
-check: unit vm
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := $(BUILD)/fuzz
+fuzz:
+	CC=clang CXX=clang++ cmake -S $(REPO) -B $(FUZZ_BUILD) -G Ninja -DBSEND_FUZZ=ON
+	cmake --build $(FUZZ_BUILD)
+	rm -rf $(FUZZ_BUILD)/corpus
+	$(REPO)/scripts/fuzz-seeds $(FUZZ_BUILD)/tests/fuzz/bsend-fuzz-seed $(FUZZ_BUILD)/corpus
+	$(FUZZ_BUILD)/tests/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=1048576 \
+		-rss_limit_mb=4096 -print_final_stats=1 \
+		-artifact_prefix=$(REPO)/tests/fuzz/regressions/ \
+		$(FUZZ_BUILD)/corpus $(REPO)/tests/fuzz/regressions
+
+check: unit fuzz vm
+
+print-kvers:
+	@echo $(KVERS)
+
+demo:
+	$(REPO)/scripts/demo
 
 clean:
 	rm -rf $(BUILD)

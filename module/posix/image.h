@@ -1,16 +1,10 @@
-// The POSIX host for one filesystem image file: bsend_host_read() with
-// pread. The image is a single-device filesystem; its devid comes from its
-// own superblock.
+// The POSIX host for one filesystem image file, read with pread. The image
+// is a single-device filesystem; its devid comes from its own superblock.
 #pragma once
 
 #include <string>
 
-#include "module/core/platform.h"
-
-struct bsend_host_fs {
-	int fd = -1;
-	uint64_t devid = 0;
-};
+#include "module/posix/host_fs.h"
 
 namespace bsend::posix {
 
@@ -24,10 +18,17 @@ public:
 
 	// Opens path read-only; returns 0 or a negative errno.
 	int open(const std::string& path);
-	bsend_host_fs* host() { return &fs_; }
+	bsend_host_fs* host() { return &state_.base; }
 
 private:
-	bsend_host_fs fs_;
+	struct State {
+		bsend_host_fs base;	// first: host() hands out its address
+		int fd = -1;
+		uint64_t devid = 0;
+	};
+	static int read(bsend_host_fs* self, uint64_t devid, uint64_t physical, void* buf, size_t len);
+
+	State state_{{&ImageHost::read}};
 };
 
 } // namespace bsend::posix

@@ -1,0 +1,33 @@
+#include "ctl/bsend_device.h"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+namespace sendctl {
+
+Result<UniqueFd> open_bsend_device()
+{
+	UniqueFd fd(::open(kBsendDevicePath, O_RDWR | O_CLOEXEC));
+	if (!fd.valid()) {
+		int errnum = errno;
+		return Error{errnum, std::string("cannot open ") +
+					     kBsendDevicePath + ": " +
+					     strerror(errnum) +
+					     " (is the bsend module loaded?)"};
+	}
+	return fd;
+}
+
+int bsend_send(int bsend_fd, const bsend_ioctl_send_args &args)
+{
+	// The ioctl only reads args (_IOW); the kernel does not write back.
+	if (::ioctl(bsend_fd, BSEND_IOC_SEND, &args) < 0)
+		return errno;
+	return 0;
+}
+
+}  // namespace sendctl

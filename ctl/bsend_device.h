@@ -1,0 +1,20 @@
+// The /dev/bsend misc device and its one ioctl.
+#ifndef SENDCTL_BSEND_DEVICE_H
+#define SENDCTL_BSEND_DEVICE_H
+
+#include "ctl/result.h"
+#include "ctl/unique_fd.h"
+#include "uapi/bsend.h"
+
+namespace sendctl {
+
+constexpr const char *kBsendDevicePath = "/dev/" BSEND_DEVICE_NAME;
+
+Result<UniqueFd> open_bsend_device();
+
+// Issues BSEND_IOC_SEND; returns 0 or the errno it failed with.
+int bsend_send(int bsend_fd, const bsend_ioctl_send_args &args);
+
+}  // namespace sendctl
+
+#endif

@@ -1,0 +1,31 @@
+#include "ctl/cmd_send.h"
+
+#include "ctl/exit_status.h"
+#include "ctl/options.h"
+#include "ctl/send_options.h"
+#include "ctl/sender.h"
+
+namespace sendctl {
+
+int run_send_command(const std::vector<std::string> &args, std::ostream &out,
+		     std::ostream &err)
+{
+	auto options = parse_send_options(args);
+	if (!options.ok()) {
+		print_usage_error(err, "send", options.error().message);
+		return kExitFailure;
+	}
+	if (options.value().help) {
+		out << send_usage();
+		return kExitSuccess;
+	}
+
+	Status sent = send_subvolume(options.value());
+	if (!sent.ok()) {
+		err << "sendctl: " << sent.error().message << "\n";
+		return kExitFailure;
+	}
+	return kExitSuccess;
+}
+
+}  // namespace sendctl

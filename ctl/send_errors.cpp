@@ -1,0 +1,72 @@
+#include "ctl/send_errors.h"
+
+#include <cerrno>
+
+#include "ctl/errno_name.h"
+
+namespace sendctl {
+
+std::string send_failure_cause(int errnum, const SendRequestContext &request)
+{
+	const std::string &subvol = request.subvol;
+
+	switch (errnum) {
+	case EPERM:
+		return "permission denied: sending needs CAP_SYS_ADMIN, and " +
+		       subvol + " must be a read-only subvolume";
+	case EINVAL:
+		return "the bsend module rejected the request: " + subvol +
+		       " is not the root directory of a subvolume, or an"
+		       " argument is out of range (reserved field set,"
+		       " compressed data below stream version 2, too many"
+		       " clone sources or devices)";
+	case EOPNOTSUPP:
+		return "the bsend module validated the request but cannot send"
+		       " it: its send engine is not there yet, or it does not"
+		       " know a requested send flag (see 'sendctl info')";
+	case EPROTO:
+		return "the bsend module cannot write stream version " +
+		       std::to_string(request.version) +
+		       " (see 'sendctl info' for the versions it writes)";
+	case EFAULT:
+		return "the bsend module could not read the clone source or"
+		       " device lists (a bug in sendctl)";
+	case EBADF:
+		return "a file descriptor passed to the bsend module is not"
+		       " open, or the output is not open for writing";
+	case EMEDIUMTYPE:
+		return subvol + " is not on a btrfs filesystem";
+	case ENOTBLK:
+		return "a device passed for the filesystem of " + subvol +
+		       " is not a block device";
+	case EXDEV:
+		return "a device passed holds no btrfs superblock of the"
+		       " filesystem of " + subvol +
+		       " (was a device replaced or removed?)";
+	case ENODEV:
+		return "the devices passed do not cover all devices of the"
+		       " filesystem of " + subvol + ", or one is passed twice";
+	case EUCLEAN:
+		return "a device superblock of the filesystem of " + subvol +
+		       " fails its checksum (the filesystem may be corrupt)";
+	case ENOTTY:
+		return "/dev/bsend does not know BSEND_IOC_SEND: sendctl and"
+		       " the bsend module do not match";
+	case ENOMEM:
+		return "the bsend module ran out of memory";
+	case EINTR:
+		return "the send was interrupted by a signal";
+	default:
+		return "the bsend module failed the send";
+	}
+}
+
+std::string send_failure_message(int errnum,
+				 const SendRequestContext &request)
+{
+	return "cannot send " + request.subvol + ": " +
+	       send_failure_cause(errnum, request) + " (" +
+	       errno_description(errnum) + ")";
+}
+
+}  // namespace sendctl

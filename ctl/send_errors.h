@@ -1,0 +1,26 @@
+// Why BSEND_IOC_SEND failed, in words: the errno table of uapi/bsend.h,
+// read from the side of someone running "sendctl send".
+#ifndef SENDCTL_SEND_ERRORS_H
+#define SENDCTL_SEND_ERRORS_H
+
+#include <cstdint>
+#include <string>
+
+namespace sendctl {
+
+// What the failed request was about, for naming things in the message.
+struct SendRequestContext {
+	std::string subvol;		// SUBVOL as the user wrote it
+	std::uint32_t version = 0;	// stream version asked for; 0: highest
+};
+
+// The cause of errnum, e.g. "/mnt/a is not on a btrfs filesystem".
+std::string send_failure_cause(int errnum, const SendRequestContext &request);
+
+// The whole message: "cannot send SUBVOL: CAUSE (ENAME: strerror text)".
+std::string send_failure_message(int errnum,
+				 const SendRequestContext &request);
+
+}  // namespace sendctl
+
+#endif

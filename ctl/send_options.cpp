@@ -1,0 +1,159 @@
+#include "ctl/send_options.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+
+#include <linux/btrfs.h>
+
+#include "ctl/options.h"
+
+namespace po = boost::program_options;
+
+namespace sendctl {
+namespace {
+
+// The version btrfs send asks for when --proto is not given.
+constexpr std::uint32_t kDefaultProto = 1;
+// The lowest version that carries compressed data (ENCODED_WRITE).
+constexpr std::uint32_t kCompressedProto = 2;
+
+po::options_description visible_options()
+{
+	po::options_description options("Options");
+	options.add_options()
+		("help,h", "show this help")
+		("output,f", po::value<std::string>()->value_name("FILE"),
+		 "write the stream to FILE (created or truncated) instead of"
+		 " standard output")
+		("parent,p", po::value<std::string>()->value_name("PARENT"),
+		 "send an incremental stream from PARENT to SUBVOL")
+		("clone-src,c",
+		 po::value<std::vector<std::string>>()->composing()
+			 ->value_name("CLONE_SRC"),
+		 "let the stream clone from CLONE_SRC (repeatable); needs -p"
+		 " for now")
+		("no-data", po::bool_switch(),
+		 "send in NO_FILE_DATA mode: metadata only, the stream cannot"
+		 " be used to transfer changes")
+		("proto", po::value<std::string>()->value_name("N"),
+		 "use stream version N, or 0 for the highest the module"
+		 " writes (default: 1)")
+		("compressed-data", po::bool_switch(),
+		 "send compressed extents as they are on disk (implies"
+		 " --proto 2 unless --proto is given)")
+		(",e", po::bool_switch(),
+		 "if sending multiple subvolumes at once, omit the end command"
+		 " between the streams");
+	return options;
+}
+
+Result<std::uint32_t> parse_proto(const std::string &text)
+{
+	if (text.empty() || text.find_first_not_of("0123456789") !=
+				    std::string::npos)
+		return Error{0, "invalid protocol version number '" + text +
+					"'"};
+	errno = 0;
+	unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
+	if (errno == ERANGE ||
+	    value > std::numeric_limits<std::uint32_t>::max())
+		return Error{0, "protocol version number too big " + text};
+	return static_cast<std::uint32_t>(value);
+}
+
+template <typename T>
+T value_or(const po::variables_map &values, const char *name, T fallback)
+{
+	auto it = values.find(name);
+	return it == values.end() ? fallback : it->second.as<T>();
+}
+
+}  // namespace
+
+std::string send_usage()
+{
+	std::ostringstream text;
+	text << "Usage: sendctl send [options] SUBVOL\n"
+		"\n"
+		"Send the read-only subvolume SUBVOL as a btrfs send stream,"
+		" through the\n"
+		"bsend module, to standard output or -f FILE. As 'btrfs"
+		" send'; one SUBVOL\n"
+		"at a time for now.\n"
+		"\n"
+	     << visible_options();
+	return text.str();
+}
+
+Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
+{
+	po::options_description hidden;
+	hidden.add_options()("subvol",
+			     po::value<std::vector<std::string>>());
+	po::positional_options_description positional;
+	positional.add("subvol", -1);
+
+	auto parsed = parse_options(args, visible_options(), hidden,
+				    positional);
+	if (!parsed.ok())
+		return parsed.error();
+	const po::variables_map &values = parsed.value();
+
+	SendOptions options;
+	if (values.count("help")) {
+		options.help = true;
+		return options;
+	}
+	options.subvols = value_or(values, "subvol", std::vector<std::string>{});
+	options.output_file = value_or(values, "output", std::string{});
+	options.parent = value_or(values, "parent", std::string{});
+	options.clone_sources = value_or(values, "clone-src",
+					 std::vector<std::string>{});
+	options.no_data = values["no-data"].as<bool>();
+	options.compressed_data = values["compressed-data"].as<bool>();
+	options.omit_end_cmd_between = values["-e"].as<bool>();
+	if (values.count("proto")) {
+		auto proto = parse_proto(values["proto"].as<std::string>());
+		if (!proto.ok())
+			return proto.error();
+		options.proto = proto.value();
+	}
+
+	if (options.subvols.empty())
+		return Error{0, "missing SUBVOL"};
+	if (options.subvols.size() > 1)
+		return Error{0, "sending more than one subvolume at once is not"
+				" supported yet"};
+	if (!options.clone_sources.empty() && options.parent.empty())
+		return Error{0, "-c without -p is not supported yet (sendctl"
+				" cannot choose a parent among the clone"
+				" sources); give -p PARENT too"};
+	if (options.compressed_data && options.proto == kDefaultProto)
+		return Error{0, "--compressed-data requires protocol version"
+				" >= 2 (requested 1)"};
+	return options;
+}
+
+StreamRequest stream_request(const SendOptions &options, std::size_t index,
+			     std::size_t count)
+{
+	StreamRequest request;
+	if (options.no_data)
+		request.flags |= BTRFS_SEND_FLAG_NO_FILE_DATA;
+	if (options.compressed_data)
+		request.flags |= BTRFS_SEND_FLAG_COMPRESSED;
+	request.flags |= BTRFS_SEND_FLAG_VERSION;
+	request.version = options.proto.value_or(
+		options.compressed_data ? kCompressedProto : kDefaultProto);
+	if (options.omit_end_cmd_between) {
+		if (index > 0)
+			request.flags |= BTRFS_SEND_FLAG_OMIT_STREAM_HEADER;
+		if (index + 1 < count)
+			request.flags |= BTRFS_SEND_FLAG_OMIT_END_CMD;
+	}
+	return request;
+}
+
+}  // namespace sendctl

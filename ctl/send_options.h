@@ -1,0 +1,50 @@
+// The command line of "sendctl send" and the stream flags it asks for,
+// with btrfs send's meaning for every option.
+#ifndef SENDCTL_SEND_OPTIONS_H
+#define SENDCTL_SEND_OPTIONS_H
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctl/result.h"
+
+namespace sendctl {
+
+struct SendOptions {
+	bool help = false;			// --help: nothing else is set
+	std::vector<std::string> subvols;	// SUBVOL...
+	std::string output_file;		// -f FILE; empty: stdout
+	std::string parent;			// -p PARENT; empty: none
+	std::vector<std::string> clone_sources;	// -c CLONE_SRC...
+	bool no_data = false;			// --no-data
+	std::optional<std::uint32_t> proto;	// --proto N; 0: highest
+	bool compressed_data = false;		// --compressed-data
+	bool omit_end_cmd_between = false;	// -e
+};
+
+// Parses the arguments after "send". Fails, with a message for the user,
+// on anything btrfs send rejects and on what sendctl cannot do yet.
+Result<SendOptions> parse_send_options(const std::vector<std::string> &args);
+
+// The text of "sendctl send --help".
+std::string send_usage();
+
+// What BSEND_IOC_SEND gets in its flags and version fields.
+struct StreamRequest {
+	std::uint64_t flags = 0;
+	std::uint32_t version = 0;
+};
+
+// The flags and version for sending subvolume index of count, as btrfs
+// send computes them on a kernel that writes versioned streams: version
+// 1 unless --proto (or --compressed-data, which implies 2); with -e, all
+// but the first stream omit the header and all but the last the end.
+StreamRequest stream_request(const SendOptions &options, std::size_t index,
+			     std::size_t count);
+
+}  // namespace sendctl
+
+#endif

@@ -1,0 +1,87 @@
+#include "ctl/subvolume.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <linux/btrfs.h>
+#include <linux/btrfs_tree.h>
+#include <linux/magic.h>
+
+namespace sendctl {
+namespace {
+
+// "WHAT NAMED: strerror" for the errno of the call that just failed.
+Error system_error(const char *what, const std::string &named)
+{
+	int errnum = errno;
+	return Error{errnum, std::string(what) + " " + named + ": " +
+				     strerror(errnum)};
+}
+
+// The id of the subvolume whose root directory fd is: INO_LOOKUP with
+// treeid 0 answers with the fd's own tree, and for the root directory
+// (BTRFS_FIRST_FREE_OBJECTID) it needs no privilege.
+int lookup_root_id(int fd, std::uint64_t *root_id)
+{
+	btrfs_ioctl_ino_lookup_args args = {};
+	args.treeid = 0;
+	args.objectid = BTRFS_FIRST_FREE_OBJECTID;
+	if (::ioctl(fd, BTRFS_IOC_INO_LOOKUP, &args) < 0)
+		return errno;
+	*root_id = args.treeid;
+	return 0;
+}
+
+}  // namespace
+
+Result<Subvolume> open_readonly_subvolume(const std::string &path,
+					  const std::string &role)
+{
+	Subvolume subvol;
+	const std::string named = role.empty() ? path : role + " " + path;
+
+	subvol.fd.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (!subvol.fd.valid())
+		return system_error("cannot open", named);
+
+	struct statfs fs;
+	if (::fstatfs(subvol.fd.get(), &fs) < 0)
+		return system_error("cannot stat the filesystem of", named);
+	if (fs.f_type != static_cast<decltype(fs.f_type)>(BTRFS_SUPER_MAGIC))
+		return Error{EMEDIUMTYPE,
+			     named + " is not on a btrfs filesystem"};
+
+	struct stat st;
+	if (::fstat(subvol.fd.get(), &st) < 0)
+		return system_error("cannot stat", named);
+	if (st.st_ino != BTRFS_FIRST_FREE_OBJECTID)
+		return Error{EINVAL, named + " is not a subvolume (not the"
+					     " root directory of one)"};
+
+	int errnum = lookup_root_id(subvol.fd.get(), &subvol.root_id);
+	if (errnum)
+		return Error{errnum, "cannot find the subvolume id of " +
+					     named + ": " + strerror(errnum)};
+
+	std::uint64_t flags = 0;
+	if (::ioctl(subvol.fd.get(), BTRFS_IOC_SUBVOL_GETFLAGS, &flags) < 0)
+		return system_error("cannot read the flags of", named);
+	if (!(flags & BTRFS_SUBVOL_RDONLY))
+		return Error{EINVAL, named + " is not read-only (send needs a"
+					     " read-only snapshot: btrfs"
+					     " subvolume snapshot -r)"};
+
+	btrfs_ioctl_fs_info_args info = {};
+	if (::ioctl(subvol.fd.get(), BTRFS_IOC_FS_INFO, &info) < 0)
+		return system_error("cannot read the filesystem id of", named);
+	static_assert(sizeof(info.fsid) == sizeof(subvol.fsid));
+	std::memcpy(subvol.fsid.data(), info.fsid, sizeof(info.fsid));
+	return subvol;
+}
+
+}  // namespace sendctl

@@ -1,0 +1,95 @@
+// sendctl's top level and subcommand usage: help, usage errors, exit status.
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "ctl/cli.h"
+#include "ctl/exit_status.h"
+
+namespace sendctl {
+namespace {
+
+struct Outcome {
+	int status;
+	std::string out;
+	std::string err;
+};
+
+Outcome sendctl(const std::vector<std::string> &args)
+{
+	std::ostringstream out, err;
+	int status = run_sendctl(args, out, err);
+	return {status, out.str(), err.str()};
+}
+
+TEST(Cli, HelpListsTheSubcommands)
+{
+	Outcome run = sendctl({"--help"});
+	EXPECT_EQ(run.status, kExitSuccess);
+	EXPECT_NE(run.out.find("\n  info "), std::string::npos);
+	EXPECT_NE(run.out.find("\n  send "), std::string::npos);
+	EXPECT_EQ(run.err, "");
+}
+
+TEST(Cli, EverySubcommandHasHelp)
+{
+	for (const char *subcommand : {"info", "send"}) {
+		Outcome run = sendctl({subcommand, "--help"});
+		EXPECT_EQ(run.status, kExitSuccess) << subcommand;
+		EXPECT_EQ(run.out.find(std::string("Usage: sendctl ") +
+				       subcommand),
+			  0u)
+			<< subcommand;
+	}
+}
+
+TEST(Cli, UnknownSubcommandIsAUsageError)
+{
+	Outcome run = sendctl({"frobnicate"});
+	EXPECT_EQ(run.status, kExitFailure);
+	EXPECT_EQ(run.err, "sendctl: unknown subcommand 'frobnicate'\n"
+			   "Try 'sendctl --help'.\n");
+	EXPECT_EQ(run.out, "");
+}
+
+TEST(Cli, MissingSubcommandIsAUsageError)
+{
+	Outcome run = sendctl({});
+	EXPECT_EQ(run.status, kExitFailure);
+	EXPECT_EQ(run.err, "sendctl: missing subcommand\n"
+			   "Try 'sendctl --help'.\n");
+}
+
+TEST(Cli, UnknownOptionsAreUsageErrors)
+{
+	Outcome top = sendctl({"--frobnicate", "info"});
+	EXPECT_EQ(top.status, kExitFailure);
+	EXPECT_EQ(top.err, "sendctl: unrecognised option '--frobnicate'\n"
+			   "Try 'sendctl --help'.\n");
+
+	Outcome info = sendctl({"info", "--frobnicate"});
+	EXPECT_EQ(info.status, kExitFailure);
+	EXPECT_EQ(info.err, "sendctl info: unrecognised option '--frobnicate'\n"
+			    "Try 'sendctl info --help'.\n");
+}
+
+TEST(Cli, SubcommandOptionsAreTheSubcommands)
+{
+	// --help after the subcommand is the subcommand's own.
+	Outcome run = sendctl({"send", "--help"});
+	EXPECT_EQ(run.out.find("Usage: sendctl send"), 0u);
+}
+
+TEST(Cli, SendUsageErrorsComeBeforeAnySystemCall)
+{
+	Outcome run = sendctl({"send", "--proto", "1", "--compressed-data", "snap"});
+	EXPECT_EQ(run.status, kExitFailure);
+	EXPECT_EQ(run.err, "sendctl send: --compressed-data requires protocol"
+			   " version >= 2 (requested 1)\n"
+			   "Try 'sendctl send --help'.\n");
+}
+
+}  // namespace
+}  // namespace sendctl

@@ -1,0 +1,95 @@
+// sendctl's words for each errno of BSEND_IOC_SEND (uapi/bsend.h).
+#include <cerrno>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "ctl/errno_name.h"
+#include "ctl/send_errors.h"
+
+namespace sendctl {
+namespace {
+
+const SendRequestContext kRequest{"/mnt/snap", 3};
+
+TEST(SendErrors, NamesTheSubvolumeWhereTheCauseIsAboutIt)
+{
+	EXPECT_EQ(send_failure_cause(EMEDIUMTYPE, kRequest),
+		  "/mnt/snap is not on a btrfs filesystem");
+	for (int errnum : {EPERM, EINVAL, EMEDIUMTYPE, ENOTBLK, EXDEV, ENODEV,
+			   EUCLEAN})
+		EXPECT_NE(send_failure_cause(errnum, kRequest).find("/mnt/snap"),
+			  std::string::npos)
+			<< errno_name(errnum);
+}
+
+TEST(SendErrors, PermissionCoversCapabilityAndReadOnly)
+{
+	std::string cause = send_failure_cause(EPERM, kRequest);
+	EXPECT_NE(cause.find("CAP_SYS_ADMIN"), std::string::npos);
+	EXPECT_NE(cause.find("read-only"), std::string::npos);
+}
+
+TEST(SendErrors, NotSupportedSaysTheRequestWasValidated)
+{
+	EXPECT_NE(send_failure_cause(EOPNOTSUPP, kRequest).find(
+			  "validated the request but cannot send"),
+		  std::string::npos);
+}
+
+TEST(SendErrors, ProtocolNamesTheVersionAskedFor)
+{
+	EXPECT_NE(send_failure_cause(EPROTO, kRequest).find("stream version 3"),
+		  std::string::npos);
+}
+
+TEST(SendErrors, DeviceErrorsSayWhatIsWrongWithTheDevices)
+{
+	EXPECT_NE(send_failure_cause(ENOTBLK, kRequest).find(
+			  "is not a block device"),
+		  std::string::npos);
+	EXPECT_NE(send_failure_cause(EXDEV, kRequest).find(
+			  "holds no btrfs superblock"),
+		  std::string::npos);
+	EXPECT_NE(send_failure_cause(ENODEV, kRequest).find(
+			  "do not cover all devices"),
+		  std::string::npos);
+}
+
+TEST(SendErrors, EveryDocumentedErrnoHasItsOwnWords)
+{
+	const int documented[] = {EPERM, EINVAL, EOPNOTSUPP, EPROTO, EFAULT,
+				  EBADF, EMEDIUMTYPE, ENOTBLK, EXDEV, ENODEV,
+				  EUCLEAN};
+	std::set<std::string> causes;
+	for (int errnum : documented)
+		causes.insert(send_failure_cause(errnum, kRequest));
+	EXPECT_EQ(causes.size(), std::size(documented));
+	EXPECT_EQ(causes.count(send_failure_cause(EHOSTDOWN, kRequest)), 0u);
+}
+
+TEST(SendErrors, UnknownErrnoStillSaysTheSendFailed)
+{
+	EXPECT_EQ(send_failure_cause(EHOSTDOWN, kRequest),
+		  "the bsend module failed the send");
+}
+
+TEST(SendErrors, MessageCarriesCauseErrnoNameAndText)
+{
+	EXPECT_EQ(send_failure_message(EMEDIUMTYPE, kRequest),
+		  "cannot send /mnt/snap: /mnt/snap is not on a btrfs"
+		  " filesystem (EMEDIUMTYPE: Wrong medium type)");
+}
+
+TEST(ErrnoName, NamesKnownValuesAndNumbersUnknownOnes)
+{
+	EXPECT_EQ(errno_name(0), "OK");
+	EXPECT_EQ(errno_name(EBADF), "EBADF");
+	EXPECT_EQ(errno_name(EOPNOTSUPP), "EOPNOTSUPP");
+	EXPECT_EQ(errno_name(4095), "errno 4095");
+	EXPECT_EQ(errno_description(ENOTBLK), "ENOTBLK: Block device required");
+}
+
+}  // namespace
+}  // namespace sendctl

@@ -1,0 +1,150 @@
+// "sendctl send" command line: what btrfs send accepts and the flags and
+// stream version it asks the kernel for.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <linux/btrfs.h>
+
+#include "ctl/send_options.h"
+
+namespace sendctl {
+namespace {
+
+using Args = std::vector<std::string>;
+
+SendOptions parsed(const Args &args)
+{
+	auto options = parse_send_options(args);
+	EXPECT_TRUE(options.ok()) << options.error().message;
+	return options.ok() ? options.value() : SendOptions{};
+}
+
+std::string rejection(const Args &args)
+{
+	auto options = parse_send_options(args);
+	EXPECT_FALSE(options.ok());
+	return options.ok() ? std::string() : options.error().message;
+}
+
+TEST(SendOptions, ReadsEveryOption)
+{
+	SendOptions options =
+		parsed({"-f", "out", "-p", "par", "-c", "c1", "-c", "c2",
+			"--no-data", "--proto", "2", "--compressed-data", "-e",
+			"snap"});
+	EXPECT_EQ(options.subvols, Args{"snap"});
+	EXPECT_EQ(options.output_file, "out");
+	EXPECT_EQ(options.parent, "par");
+	EXPECT_EQ(options.clone_sources, (Args{"c1", "c2"}));
+	EXPECT_TRUE(options.no_data);
+	EXPECT_EQ(options.proto, 2u);
+	EXPECT_TRUE(options.compressed_data);
+	EXPECT_TRUE(options.omit_end_cmd_between);
+}
+
+TEST(SendOptions, DefaultsToStdoutFullSendProtoUnset)
+{
+	SendOptions options = parsed({"snap"});
+	EXPECT_EQ(options.output_file, "");
+	EXPECT_EQ(options.parent, "");
+	EXPECT_TRUE(options.clone_sources.empty());
+	EXPECT_FALSE(options.proto.has_value());
+	EXPECT_FALSE(options.help);
+}
+
+TEST(SendOptions, HelpNeedsNothingElse)
+{
+	EXPECT_TRUE(parsed({"--help"}).help);
+	EXPECT_TRUE(parsed({"-h"}).help);
+	EXPECT_NE(send_usage().find("--compressed-data"), std::string::npos);
+}
+
+TEST(SendOptions, RejectsWhatBtrfsSendRejects)
+{
+	EXPECT_EQ(rejection({}), "missing SUBVOL");
+	EXPECT_EQ(rejection({"--proto", "4294967296", "snap"}),
+		  "protocol version number too big 4294967296");
+	EXPECT_EQ(rejection({"--proto", "two", "snap"}),
+		  "invalid protocol version number 'two'");
+	EXPECT_EQ(rejection({"--proto", "1", "--compressed-data", "snap"}),
+		  "--compressed-data requires protocol version >= 2"
+		  " (requested 1)");
+	EXPECT_NE(rejection({"-p", "a", "-p", "b", "snap"}).find(
+			  "cannot be specified more than once"),
+		  std::string::npos);
+	EXPECT_NE(rejection({"--frobnicate", "snap"}).find("unrecognised"),
+		  std::string::npos);
+	EXPECT_NE(rejection({"-f"}).find("missing"), std::string::npos);
+}
+
+TEST(SendOptions, RejectsWhatSendctlCannotDoYet)
+{
+	EXPECT_NE(rejection({"a", "b"}).find("more than one subvolume"),
+		  std::string::npos);
+	EXPECT_NE(rejection({"-c", "c1", "snap"}).find("-c without -p"),
+		  std::string::npos);
+	parsed({"-c", "c1", "-p", "par", "snap"});
+}
+
+TEST(StreamRequest, DefaultIsVersionOneWithTheVersionFlag)
+{
+	StreamRequest request = stream_request(parsed({"snap"}), 0, 1);
+	EXPECT_EQ(request.flags, BTRFS_SEND_FLAG_VERSION);
+	EXPECT_EQ(request.version, 1u);
+}
+
+TEST(StreamRequest, ProtoZeroAsksForTheHighest)
+{
+	StreamRequest request =
+		stream_request(parsed({"--proto", "0", "snap"}), 0, 1);
+	EXPECT_EQ(request.flags, BTRFS_SEND_FLAG_VERSION);
+	EXPECT_EQ(request.version, 0u);
+}
+
+TEST(StreamRequest, NoDataSetsNoFileData)
+{
+	StreamRequest request =
+		stream_request(parsed({"--no-data", "snap"}), 0, 1);
+	EXPECT_EQ(request.flags,
+		  BTRFS_SEND_FLAG_NO_FILE_DATA | BTRFS_SEND_FLAG_VERSION);
+}
+
+TEST(StreamRequest, CompressedImpliesVersionTwoUnlessProtoGiven)
+{
+	const std::uint64_t compressed =
+		BTRFS_SEND_FLAG_COMPRESSED | BTRFS_SEND_FLAG_VERSION;
+	StreamRequest implied =
+		stream_request(parsed({"--compressed-data", "snap"}), 0, 1);
+	EXPECT_EQ(implied.flags, compressed);
+	EXPECT_EQ(implied.version, 2u);
+
+	StreamRequest highest = stream_request(
+		parsed({"--compressed-data", "--proto", "0", "snap"}), 0, 1);
+	EXPECT_EQ(highest.flags, compressed);
+	EXPECT_EQ(highest.version, 0u);
+
+	// Not sendctl's to refuse: the module answers EPROTO.
+	StreamRequest three = stream_request(
+		parsed({"--compressed-data", "--proto", "3", "snap"}), 0, 1);
+	EXPECT_EQ(three.version, 3u);
+}
+
+TEST(StreamRequest, EndCommandSemanticOmitsBetweenStreamsOnly)
+{
+	SendOptions options = parsed({"-e", "snap"});
+	EXPECT_EQ(stream_request(options, 0, 1).flags, BTRFS_SEND_FLAG_VERSION);
+	EXPECT_EQ(stream_request(options, 0, 3).flags,
+		  BTRFS_SEND_FLAG_VERSION | BTRFS_SEND_FLAG_OMIT_END_CMD);
+	EXPECT_EQ(stream_request(options, 1, 3).flags,
+		  BTRFS_SEND_FLAG_VERSION | BTRFS_SEND_FLAG_OMIT_STREAM_HEADER |
+			  BTRFS_SEND_FLAG_OMIT_END_CMD);
+	EXPECT_EQ(stream_request(options, 2, 3).flags,
+		  BTRFS_SEND_FLAG_VERSION | BTRFS_SEND_FLAG_OMIT_STREAM_HEADER);
+	// Without -e every stream is whole, as btrfs send does.
+	EXPECT_EQ(stream_request(parsed({"snap"}), 1, 3).flags,
+		  BTRFS_SEND_FLAG_VERSION);
+}
+
+}  // namespace
+}  // namespace sendctl
