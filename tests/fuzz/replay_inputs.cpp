@@ -37,5 +37,5 @@ int main(int argc, char** argv)
 		}
 	}
 	std::printf("replayed %d inputs without a failure\n", inputs);
-	return 0;
+	return inputs > 0 ? 0 : 1;
 }

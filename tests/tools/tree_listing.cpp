@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "module/core/format/items.h"
 #include "module/core/tree/walk.h"
 
 namespace bsend::test {
@@ -21,6 +22,81 @@ void append_key(std::string* out, const format::Key& key)
 	append(out, "key (%" PRIu64 " %u %" PRIu64 ")", key.objectid, unsigned(key.type), key.offset);
 }
 
+std::string uuid_text(const u8* uuid)
+{
+	char text[40];
+	std::snprintf(text, sizeof(text),
+		      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", uuid[0], uuid[1],
+		      uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7], uuid[8], uuid[9], uuid[10], uuid[11],
+		      uuid[12], uuid[13], uuid[14], uuid[15]);
+	return text;
+}
+
+std::string name_text(StringView name) { return std::string(name.data(), name.length()); }
+
+// The fields bsend reads from an item, one line, for the types the listing
+// decodes; the listing of dump-tree's decoded lines is normalised to match.
+Result<void> append_fields(std::string* out, const format::Key& key, Bytes data)
+{
+	switch (key.type) {
+	case BTRFS_INODE_ITEM_KEY: {
+		auto inode = TRY(format::InodeItemView::over(data));
+		append(out, "\t\tinode generation %" PRIu64 " size %" PRIu64 " nbytes %" PRIu64 " mode %" PRIo64
+			    " links %" PRIu64 " uid %" PRIu64 " gid %" PRIu64 " rdev %" PRIu64 "\n",
+		       inode.generation(), inode.size(), inode.nbytes(), inode.mode(), inode.nlink(), inode.uid(),
+		       inode.gid(), inode.rdev());
+		break;
+	}
+	case BTRFS_INODE_REF_KEY: {
+		format::InodeRefs refs(data);
+		format::InodeRef ref;
+		while (TRY(refs.next(&ref)))
+			*out += "\t\tref index " + std::to_string(ref.index) + " name " + name_text(ref.name) + "\n";
+		break;
+	}
+	case BTRFS_DIR_ITEM_KEY:
+	case BTRFS_DIR_INDEX_KEY: {
+		format::DirEntries entries(data);
+		format::DirEntry entry;
+		while (TRY(entries.next(&entry))) {
+			append(out, "\t\tdir location ");
+			append_key(out, entry.location);
+			append(out, " type %u", unsigned(entry.type));
+			*out += " name " + name_text(entry.name) + "\n";
+		}
+		break;
+	}
+	case BTRFS_EXTENT_DATA_KEY: {
+		auto extent = TRY(format::FileExtentItemView::over(data));
+		if (extent.is_inline())
+			append(out, "\t\textent generation %" PRIu64 " inline size %zu ram %" PRIu64
+				    " compression %" PRIu64 "\n",
+			       extent.generation(), extent.inline_data().size(), extent.ram_bytes(), extent.compression());
+		else
+			append(out, "\t\textent generation %" PRIu64 " type %" PRIu64 " disk %" PRIu64 " nr %" PRIu64
+				    " offset %" PRIu64 " nr %" PRIu64 " ram %" PRIu64 " compression %" PRIu64 "\n",
+			       extent.generation(), extent.type(), extent.disk_bytenr(), extent.disk_num_bytes(),
+			       extent.offset(), extent.num_bytes(), extent.ram_bytes(), extent.compression());
+		break;
+	}
+	case BTRFS_ROOT_ITEM_KEY: {
+		auto root = TRY(format::RootItemView::over(data));
+		append(out, "\t\troot generation %" PRIu64 " bytenr %" PRIu64 " level %" PRIu64 " flags 0x%" PRIx64
+			    " refs %" PRIu64,
+		       root.generation(), root.bytenr(), root.level(), root.flags(), root.refs());
+		if (root.has_v2())
+			append(out, " uuid %s parent %s received %s ctransid %" PRIu64 " otransid %" PRIu64,
+			       uuid_text(root.uuid()).c_str(), uuid_text(root.parent_uuid()).c_str(),
+			       uuid_text(root.received_uuid()).c_str(), root.ctransid(), root.otransid());
+		*out += "\n";
+		break;
+	}
+	default:
+		break;
+	}
+	return {};
+}
+
 } // namespace
 
 Result<void> list_tree(tree::Filesystem& fs, const tree::TreeRoot& root, std::string* out)
@@ -37,6 +113,7 @@ Result<void> list_tree(tree::Filesystem& fs, const tree::TreeRoot& root, std::st
 				append(out, "\titem %u ", slot);
 				append_key(out, block.item_key(slot));
 				append(out, " itemoff %zu itemsize %zu\n", itemoff, data.size());
+				TRY(append_fields(out, block.item_key(slot), data));
 			} else {
 				*out += "\t";
 				append_key(out, block.ptr_key(slot));

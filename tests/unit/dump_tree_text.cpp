@@ -1,6 +1,8 @@
 #include "tests/unit/dump_tree_text.h"
 
+#include <linux/btrfs_tree.h>
 #include <map>
+#include <vector>
 #include <sstream>
 #include <stdexcept>
 
@@ -82,13 +84,118 @@ std::string word_after(const std::string& line, const std::string& label)
 	return word;
 }
 
+// The words of a detail line after "label " (the first word only).
+std::string field(const std::string& details, const std::string& label)
+{
+	std::string flat = " " + details;
+	for (char& c : flat)
+		if (c == '\t' || c == '\n')
+			c = ' ';
+	return word_after(flat, label);
+}
+
+std::vector<std::string> split_lines(const std::string& text)
+{
+	std::vector<std::string> lines;
+	std::istringstream in(text);
+	for (std::string line; std::getline(in, line);)
+		lines.push_back(line);
+	return lines;
+}
+
+std::string after(const std::string& line, const std::string& marker)
+{
+	size_t at = line.find(marker);
+	return at == std::string::npos ? "" : line.substr(at + marker.size());
+}
+
+// The decoded fields of one item, as tree_listing.cpp prints them, from
+// the detail lines dump-tree prints under the item.
+std::string fields_of(unsigned long long type, const std::string& details)
+{
+	static const std::map<std::string, unsigned long long> file_types = {
+		{"FILE", 1}, {"DIR", 2}, {"CHRDEV", 3}, {"BLKDEV", 4},
+		{"FIFO", 5}, {"SOCK", 6}, {"SYMLINK", 7}, {"XATTR", 8},
+	};
+	std::string out;
+	std::vector<std::string> lines = split_lines(details);
+	switch (type) {
+	case BTRFS_INODE_ITEM_KEY:
+		return "\t\tinode generation " + field(details, "generation") + " size " + field(details, "size") +
+		       " nbytes " + field(details, "nbytes") + " mode " + field(details, "mode") + " links " +
+		       field(details, "links") + " uid " + field(details, "uid") + " gid " + field(details, "gid") +
+		       " rdev " + field(details, "rdev") + "\n";
+	case BTRFS_INODE_REF_KEY:
+		for (const std::string& line : lines)
+			if (line.find("index ") != std::string::npos)
+				out += "\t\tref index " + field(line, "index") + " name " + after(line, "name: ") + "\n";
+		return out;
+	case BTRFS_DIR_ITEM_KEY:
+	case BTRFS_DIR_INDEX_KEY: {
+		std::string entry;
+		for (const std::string& line : lines) {
+			if (line.find("location ") != std::string::npos) {
+				size_t open = line.find('(');
+				entry = "\t\tdir location " + key_text(line, open) + " type " +
+					std::to_string(file_types.at(field(line, "type")));
+			} else if (line.find("name: ") != std::string::npos) {
+				out += entry + " name " + after(line, "name: ") + "\n";
+			}
+		}
+		return out;
+	}
+	case BTRFS_EXTENT_DATA_KEY: {
+		std::string head = "\t\textent generation " + field(details, "generation");
+		if (details.find("inline extent") != std::string::npos)
+			return head + " inline size " + field(details, "size") + " ram " + field(details, "ram_bytes") +
+			       " compression " + field(details, "compression") + "\n";
+		std::string disk, data;
+		for (const std::string& line : lines) {
+			if (line.find("disk byte") != std::string::npos)
+				disk = line;
+			else if (line.find("extent data offset") != std::string::npos)
+				data = line;
+		}
+		return head + " type " + field(details, "type") + " disk " + field(disk, "byte") + " nr " +
+		       field(disk, "nr") + " offset " + field(data, "offset") + " nr " + field(data, "nr") + " ram " +
+		       field(data, "ram") + " compression " + field(details, "compression") + "\n";
+	}
+	case BTRFS_ROOT_ITEM_KEY: {
+		std::string flags = field(details, "flags");
+		out = "\t\troot generation " + field(details, "generation") + " bytenr " + field(details, "bytenr") +
+		      " level " + field(details, "level") + " flags " + flags.substr(0, flags.find('(')) + " refs " +
+		      field(details, "refs");
+		if (details.find("ctransid") != std::string::npos)
+			out += " uuid " + field(details, "uuid") + " parent " + field(details, "parent_uuid") +
+			       " received " + field(details, "received_uuid") + " ctransid " +
+			       field(details, "ctransid") + " otransid " + field(details, "otransid");
+		return out + "\n";
+	}
+	default:
+		return "";
+	}
+}
+
 } // namespace
 
 std::string normalise_dump_tree(const std::string& dump)
 {
 	std::istringstream lines(dump);
 	std::string line, out;
+	unsigned long long item_type = 0;
+	std::string details;
+	auto flush_item = [&] {
+		if (item_type)
+			out += fields_of(item_type, details);
+		item_type = 0;
+		details.clear();
+	};
 	while (std::getline(lines, line)) {
+		if (item_type && line.rfind("\t\t", 0) == 0) {
+			details += line + "\n";
+			continue;
+		}
+		flush_item();
 		bool node = line.rfind("node ", 0) == 0, leaf = line.rfind("leaf ", 0) == 0;
 		if ((node || leaf) && line.find(" items ") != std::string::npos) {
 			std::istringstream in(line.substr(5));
@@ -102,16 +209,20 @@ std::string normalise_dump_tree(const std::string& dump)
 			std::istringstream in(line.substr(6));
 			std::string slot;
 			in >> slot;
-			out += "\titem " + slot + " " + key_text(line, line.find('(')) + " itemoff " +
-			       word_after(line, "itemoff") + " itemsize " + word_after(line, "itemsize") + "\n";
+			std::string key = key_text(line, line.find('('));
+			out += "\titem " + slot + " " + key + " itemoff " + word_after(line, "itemoff") + " itemsize " +
+			       word_after(line, "itemsize") + "\n";
+			std::istringstream key_words(key.substr(5));
+			std::string objectid;
+			key_words >> objectid >> item_type;
 		} else if (line.rfind("\tkey (", 0) == 0 && line.find(" block ") != std::string::npos) {
 			out += "\t" + key_text(line, line.find('(')) + " block " + word_after(line, "block") +
 			       " gen " + word_after(line, "gen") + "\n";
 		}
 	}
+	flush_item();
 	return out;
 }
-
 std::string progs_tree_listing(const std::string& image, unsigned long long tree_id)
 {
 	return normalise_dump_tree(

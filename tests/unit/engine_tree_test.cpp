@@ -41,11 +41,17 @@ public:
 		std::filesystem::create_directories(path_ + "/a/b/c");
 		std::ofstream(path_ + "/a/b/c/data") << std::string(300000, 'x');
 		std::filesystem::create_symlink("a/b/c/data", path_ + "/link");
+		std::filesystem::create_hard_link(path_ + "/a/b/c/data", path_ + "/a/hardlink");
+		std::ofstream(path_ + "/inline") << "small";
+		std::filesystem::create_directories(path_ + "/sub/inner");
+		std::ofstream(path_ + "/sub/inner/file") << std::string(70000, 'y');
 	}
 	~SourceTree() { std::filesystem::remove_all(path_); }
 	const std::string& path() const { return path_; }
-	// Inodes: root, big, its entries, a, b, c, data, link.
-	static constexpr u64 kInodes = 2 + kBigDirEntries + 5;
+	// Inodes of the top subvolume: root, big, its entries, a, b, c, data
+	// (with its hard link), link, inline. sub is a subvolume of its own
+	// (--subvol ro:sub) with its root, inner and file.
+	static constexpr u64 kInodes = 2 + kBigDirEntries + 6;
 
 private:
 	std::string path_;
@@ -108,6 +114,7 @@ protected:
 		if (!opened) {
 			ImageOptions options = GetParam();
 			options.rootdir = source->path();
+			options.extra = "--subvol ro:sub --compress zstd";
 			opened = open_image(options);
 		}
 		opened_ = opened.get();

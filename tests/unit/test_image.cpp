@@ -43,6 +43,8 @@ TestImage::TestImage(const ImageOptions& options)
 		command += " --rootdir " + options.rootdir;
 	if (!options.metadata.empty())
 		command += " -m " + options.metadata;
+	if (!options.extra.empty())
+		command += " " + options.extra;
 	run_command(command + " " + path_ + " 2>&1");
 }
 

@@ -21,6 +21,7 @@ struct ImageOptions {
 	std::string rootdir;		// mkfs.btrfs --rootdir, if not empty
 	std::string metadata = "";	// mkfs.btrfs -m PROFILE, if not empty
 	uint64_t size = 256ull << 20;	// bytes of the sparse image file
+	std::string extra;		// more mkfs.btrfs arguments
 };
 
 // For GoogleTest's parameter names in test output.

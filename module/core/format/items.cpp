@@ -17,26 +17,25 @@ StringView name_view(Bytes item, usize offset, usize length)
 
 Result<FileExtentItemView> FileExtentItemView::over(Bytes item)
 {
-	auto head = TRY(StructView::over(item, offsetof(btrfs_file_extent_item, disk_bytenr)));
+	auto head = TRY(over_min(item, offsetof(btrfs_file_extent_item, disk_bytenr)));
 	u64 type = BSEND_FIELD(head.base(), btrfs_file_extent_item, type);
 	if (type == BTRFS_FILE_EXTENT_INLINE)
-		return FileExtentItemView(item);
+		return head;
 	if (type != BTRFS_FILE_EXTENT_REG && type != BTRFS_FILE_EXTENT_PREALLOC)
 		return corrupt("unknown file extent type").mismatch(BTRFS_FILE_EXTENT_PREALLOC, type);
-	auto full = TRY(StructView::over(item));
-	return FileExtentItemView(full.bytes());
+	return over_min(item, sizeof(btrfs_file_extent_item));
 }
 
 Result<ChunkView> ChunkView::over(Bytes item)
 {
-	auto head = TRY(StructView::over(item, offsetof(btrfs_chunk, stripe)));
+	auto head = TRY(over_min(item, offsetof(btrfs_chunk, stripe)));
 	u64 stripes = BSEND_FIELD(head.base(), btrfs_chunk, num_stripes);
 	if (stripes == 0)
 		return corrupt("chunk with no stripes");
 	if (stripes > (item.size() - offsetof(btrfs_chunk, stripe)) / sizeof(btrfs_stripe) ||
 	    item.size() < size_with_stripes(stripes))
 		return corrupt("chunk stripes exceed the item").mismatch(stripes, item.size());
-	return ChunkView(item);
+	return head;
 }
 
 Result<bool> InlineRefs::next(InlineRef* ref)

@@ -13,21 +13,24 @@
 
 namespace bsend::format {
 
-// A fixed-size struct at the start of an item; T is the uapi struct.
-template <typename T> class StructView {
+// A view of the uapi struct T at the start of an item. Self is the view
+// class (which names StructView a friend): over() makes one only when the
+// item holds min_size bytes, sizeof(T) unless Self says otherwise.
+template <typename Self, typename T> class StructView {
 public:
-	static Result<StructView> over(Bytes item, usize min_size = sizeof(T))
-	{
-		if (item.size() < min_size)
-			return Error::make(err::kCorrupt, "item smaller than its struct")
-				.mismatch(min_size, item.size());
-		return StructView(item);
-	}
+	static Result<Self> over(Bytes item) { return over_min(item, sizeof(T)); }
 	const u8* base() const { return bytes_.data(); }
 	Bytes bytes() const { return bytes_; }
 
 protected:
 	explicit StructView(Bytes bytes) : bytes_(bytes) {}
+	static Result<Self> over_min(Bytes item, usize min_size)
+	{
+		if (item.size() < min_size)
+			return Error::make(err::kCorrupt, "item smaller than its struct")
+				.mismatch(min_size, item.size());
+		return Self(item);
+	}
 	Bytes bytes_;
 };
 
@@ -36,12 +39,11 @@ protected:
 
 // struct btrfs_root_item (ROOT_ITEM). Items written before the v2 fields
 // existed are shorter; has_v2() tells whether uuid and friends are there.
-class RootItemView : public StructView<btrfs_root_item> {
+class RootItemView : public StructView<RootItemView, btrfs_root_item> {
 public:
 	static Result<RootItemView> over(Bytes item)
 	{
-		auto view = TRY(StructView::over(item, offsetof(btrfs_root_item, generation_v2)));
-		return RootItemView(view.bytes());
+		return over_min(item, offsetof(btrfs_root_item, generation_v2));
 	}
 	BSEND_GET(generation, btrfs_root_item, generation)
 	BSEND_GET(root_dirid, btrfs_root_item, root_dirid)
@@ -60,17 +62,13 @@ public:
 	const u8* received_uuid() const { return base() + offsetof(btrfs_root_item, received_uuid); }
 
 private:
+	friend StructView;
 	explicit RootItemView(Bytes bytes) : StructView(bytes) {}
 };
 
 // struct btrfs_inode_item (INODE_ITEM).
-class InodeItemView : public StructView<btrfs_inode_item> {
+class InodeItemView : public StructView<InodeItemView, btrfs_inode_item> {
 public:
-	static Result<InodeItemView> over(Bytes item)
-	{
-		auto view = TRY(StructView::over(item));
-		return InodeItemView(view.bytes());
-	}
 	BSEND_GET(generation, btrfs_inode_item, generation)
 	BSEND_GET(transid, btrfs_inode_item, transid)
 	BSEND_GET(size, btrfs_inode_item, size)
@@ -83,13 +81,14 @@ public:
 	BSEND_GET(flags, btrfs_inode_item, flags)
 
 private:
+	friend StructView;
 	explicit InodeItemView(Bytes bytes) : StructView(bytes) {}
 };
 
 // struct btrfs_file_extent_item (EXTENT_DATA). An inline extent stores its
 // data right after the `type` field; the other fields exist only for
 // regular and prealloc extents.
-class FileExtentItemView : public StructView<btrfs_file_extent_item> {
+class FileExtentItemView : public StructView<FileExtentItemView, btrfs_file_extent_item> {
 public:
 	static Result<FileExtentItemView> over(Bytes item);
 	BSEND_GET(generation, btrfs_file_extent_item, generation)
@@ -110,11 +109,12 @@ public:
 	BSEND_GET(num_bytes, btrfs_file_extent_item, num_bytes)
 
 private:
+	friend StructView;
 	explicit FileExtentItemView(Bytes bytes) : StructView(bytes) {}
 };
 
 // struct btrfs_chunk with its num_stripes struct btrfs_stripe (CHUNK_ITEM).
-class ChunkView : public StructView<btrfs_chunk> {
+class ChunkView : public StructView<ChunkView, btrfs_chunk> {
 public:
 	static Result<ChunkView> over(Bytes item);
 	// Bytes a chunk item with n stripes takes.
@@ -132,6 +132,7 @@ public:
 	u64 stripe_offset(u32 i) const { return BSEND_FIELD(stripe(i), btrfs_stripe, offset); }
 
 private:
+	friend StructView;
 	explicit ChunkView(Bytes bytes) : StructView(bytes) {}
 	const u8* stripe(u32 i) const { return base() + size_with_stripes(i); }
 };
@@ -139,18 +140,14 @@ private:
 // struct btrfs_extent_item (EXTENT_ITEM / METADATA_ITEM); inline refs
 // follow, each a struct btrfs_extent_inline_ref whose size depends on its
 // type. InlineRefs walks them with bounds checks.
-class ExtentItemView : public StructView<btrfs_extent_item> {
+class ExtentItemView : public StructView<ExtentItemView, btrfs_extent_item> {
 public:
-	static Result<ExtentItemView> over(Bytes item)
-	{
-		auto view = TRY(StructView::over(item));
-		return ExtentItemView(view.bytes());
-	}
 	BSEND_GET(refs, btrfs_extent_item, refs)
 	BSEND_GET(generation, btrfs_extent_item, generation)
 	BSEND_GET(flags, btrfs_extent_item, flags)
 
 private:
+	friend StructView;
 	explicit ExtentItemView(Bytes bytes) : StructView(bytes) {}
 };
 
@@ -177,33 +174,25 @@ private:
 };
 
 // struct btrfs_extent_data_ref (keyed EXTENT_DATA_REF items, and inline).
-class ExtentDataRefView : public StructView<btrfs_extent_data_ref> {
+class ExtentDataRefView : public StructView<ExtentDataRefView, btrfs_extent_data_ref> {
 public:
-	static Result<ExtentDataRefView> over(Bytes item)
-	{
-		auto view = TRY(StructView::over(item));
-		return ExtentDataRefView(view.bytes());
-	}
 	BSEND_GET(root, btrfs_extent_data_ref, root)
 	BSEND_GET(objectid, btrfs_extent_data_ref, objectid)
 	BSEND_GET(offset, btrfs_extent_data_ref, offset)
 	BSEND_GET(count, btrfs_extent_data_ref, count)
 
 private:
+	friend StructView;
 	explicit ExtentDataRefView(Bytes bytes) : StructView(bytes) {}
 };
 
 // struct btrfs_shared_data_ref (keyed SHARED_DATA_REF items, and inline).
-class SharedDataRefView : public StructView<btrfs_shared_data_ref> {
+class SharedDataRefView : public StructView<SharedDataRefView, btrfs_shared_data_ref> {
 public:
-	static Result<SharedDataRefView> over(Bytes item)
-	{
-		auto view = TRY(StructView::over(item));
-		return SharedDataRefView(view.bytes());
-	}
 	BSEND_GET(count, btrfs_shared_data_ref, count)
 
 private:
+	friend StructView;
 	explicit SharedDataRefView(Bytes bytes) : StructView(bytes) {}
 };
 

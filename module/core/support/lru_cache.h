@@ -100,7 +100,7 @@ private:
 	{
 		unlink(node);
 		index_.remove(node->key);
-		delete node;
+		destroy(node);
 	}
 
 	HashMap<K, Node*> index_;

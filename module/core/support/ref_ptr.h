@@ -2,6 +2,7 @@
 // tree blocks shared by the block cache and the paths that hold them.
 #pragma once
 
+#include "module/core/support/alloc.h"
 #include "module/core/support/errno.h"
 #include "module/core/support/move.h"
 #include "module/core/support/new.h"
@@ -16,7 +17,7 @@ public:
 	void unref()
 	{
 		if (--count_ == 0)
-			delete static_cast<T*>(this);
+			destroy(static_cast<T*>(this));
 	}
 	u32 ref_count() const { return count_; }
 
@@ -76,7 +77,7 @@ private:
 
 template <typename T, typename... Args> Result<RefPtr<T>> make_ref(Args&&... args)
 {
-	T* ptr = new (std::nothrow) T(forward<Args>(args)...);
+	T* ptr = create<T>(forward<Args>(args)...);
 	if (!ptr)
 		return Error::make(err::kNoMemory, "out of memory");
 	return RefPtr<T>::adopt(ptr);

@@ -1,7 +1,8 @@
-// Single ownership of a heap object. Objects are made with make_unique,
-// which reports allocation failure as a value.
+// Single ownership of a heap object made by create() (support/alloc.h),
+// usually through make_unique, which reports allocation failure as a value.
 #pragma once
 
+#include "module/core/support/alloc.h"
 #include "module/core/support/errno.h"
 #include "module/core/support/move.h"
 #include "module/core/support/new.h"
@@ -42,7 +43,7 @@ public:
 
 	void reset()
 	{
-		delete ptr_;
+		destroy(ptr_);
 		ptr_ = nullptr;
 	}
 
@@ -52,7 +53,7 @@ private:
 
 template <typename T, typename... Args> Result<UniquePtr<T>> make_unique(Args&&... args)
 {
-	T* ptr = new (std::nothrow) T(forward<Args>(args)...);
+	T* ptr = create<T>(forward<Args>(args)...);
 	if (!ptr)
 		return Error::make(err::kNoMemory, "out of memory");
 	return UniquePtr<T>(ptr);

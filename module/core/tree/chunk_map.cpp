@@ -115,8 +115,10 @@ Result<Mapping> ChunkMap::map(u64 logical, u64 length) const
 		return Error::make(err::kCorrupt, "no chunk maps the logical address").at_bytenr(logical);
 	const Chunk& chunk = chunks_[low - 1];
 	u64 offset = logical - chunk.logical;
+	if (offset >= chunk.length)
+		return Error::make(err::kCorrupt, "no chunk maps the logical address").at_bytenr(logical);
 	if (!range_inside(offset, length, chunk.length))
-		return Error::make(err::kCorrupt, "logical range is not inside one chunk")
+		return Error::make(err::kCorrupt, "logical range crosses the end of its chunk")
 			.at_bytenr(logical)
 			.mismatch(chunk.logical + chunk.length, logical + length);
 	Mapping mapping = chunk.mapping;

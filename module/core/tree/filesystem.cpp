@@ -3,6 +3,7 @@
 #include "module/core/support/bytes.h"
 #include "module/core/support/errno.h"
 #include "module/core/tree/path.h"
+#include "module/core/tree/subvolume.h"
 
 namespace bsend::tree {
 
@@ -45,7 +46,7 @@ bool is_global_tree(u64 tree_id)
 
 Result<UniquePtr<Filesystem>> Filesystem::open(bsend_host_fs* host, usize cache_bytes)
 {
-	UniquePtr<Filesystem> fs(new (std::nothrow) Filesystem(host));
+	UniquePtr<Filesystem> fs(create<Filesystem>(host));
 	if (!fs)
 		return Error::make(err::kNoMemory, "out of memory");
 	TRY(read_super(host, &fs->super_));
@@ -88,17 +89,8 @@ Result<TreeRoot> Filesystem::tree_root(u64 tree_id)
 	if (tree_id == BTRFS_CHUNK_TREE_OBJECTID)
 		return TreeRoot{tree_id, super_.chunk_root, super_.chunk_root_generation, super_.chunk_root_level};
 
-	TreePath path(*this, TRY(tree_root(BTRFS_ROOT_TREE_OBJECTID)));
-	format::Key last{tree_id, BTRFS_ROOT_ITEM_KEY, ~0ull};
-	if (!TRY(path.search_last_at_or_before(last)) || path.key().objectid != tree_id ||
-	    path.key().type != BTRFS_ROOT_ITEM_KEY)
-		return Error::make(err::kNoEntry, "no root item for the tree").at_ino(tree_id);
-	auto item = TRY(format::RootItemView::over(path.data()));
-	if (item.level() >= BTRFS_MAX_LEVEL)
-		return Error::make(err::kCorrupt, "root item level out of range")
-			.at_ino(tree_id)
-			.mismatch(BTRFS_MAX_LEVEL - 1, item.level());
-	return TreeRoot{tree_id, item.bytenr(), item.generation(), static_cast<u8>(item.level())};
+	auto subvolume = TRY(read_subvolume(*this, tree_id));
+	return subvolume.root;
 }
 
 Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)

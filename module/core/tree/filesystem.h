@@ -31,6 +31,9 @@ public:
 	// tree. cache_bytes bounds the block cache.
 	static Result<UniquePtr<Filesystem>> open(bsend_host_fs* host, usize cache_bytes);
 
+	// Not opened yet: use open().
+	explicit Filesystem(bsend_host_fs* host) : host_(host), cache_(1) {}
+
 	const FsSuper& super() const { return super_; }
 	const ReaderStats& stats() const { return stats_; }
 
@@ -52,7 +55,6 @@ public:
 	Result<TreeRoot> tree_root(u64 tree_id);
 
 private:
-	explicit Filesystem(bsend_host_fs* host) : host_(host), cache_(1) {}
 	Result<void> load_chunks();
 	Result<BlockRef> read_copy(const BlockExpectation& expect, const Stripe& copy);
 

@@ -141,10 +141,8 @@ Result<bool> TreePath::step_once(Step step)
 
 Result<bool> TreePath::search(const format::Key& key)
 {
-	auto result = search_once(key);
-	if (result.is_ok() || !TRY(recover(result.error())))
-		return result.is_ok() ? Result<bool>(result.value()) : Result<bool>(result.error());
-	return search_once(key);
+	auto again = [&] { return search_once(key); };
+	return with_recovery(again, again);
 }
 
 Result<bool> TreePath::search_last_at_or_before(const format::Key& key)
@@ -154,10 +152,8 @@ Result<bool> TreePath::search_last_at_or_before(const format::Key& key)
 			return true;
 		return prev();
 	}
-	auto result = last_once();
-	if (result.is_ok() || !TRY(recover(result.error())))
-		return result.is_ok() ? Result<bool>(result.value()) : Result<bool>(result.error());
-	return last_once();
+	auto last = [&] { return last_once(); };
+	return with_recovery(last, last);
 }
 
 Result<bool> TreePath::next()
@@ -165,13 +161,13 @@ Result<bool> TreePath::next()
 	if (!positioned_)
 		return false;
 	format::Key from = key();
-	auto result = step_once(Step::kNext);
-	if (result.is_ok() || !TRY(recover(result.error())))
-		return result.is_ok() ? Result<bool>(result.value()) : Result<bool>(result.error());
-	format::Key after;
-	if (!from.successor(&after))
-		return false;
-	return search_once(after);
+	return with_recovery([&] { return step_once(Step::kNext); },
+			     [&]() -> Result<bool> {
+				     format::Key after;
+				     if (!from.successor(&after))
+					     return false;
+				     return search_once(after);
+			     });
 }
 
 Result<bool> TreePath::prev()
@@ -179,13 +175,13 @@ Result<bool> TreePath::prev()
 	if (!positioned_)
 		return false;
 	format::Key from = key();
-	auto result = step_once(Step::kPrev);
-	if (result.is_ok() || !TRY(recover(result.error())))
-		return result.is_ok() ? Result<bool>(result.value()) : Result<bool>(result.error());
-	// Resume: the last item before `from` in the newer tree.
-	if (!TRY(search_once(from)))
-		return last_once();
-	return step_once(Step::kPrev);
+	// Resumes at the last item before `from` in the newer tree.
+	return with_recovery([&] { return step_once(Step::kPrev); },
+			     [&]() -> Result<bool> {
+				     if (!TRY(search_once(from)))
+					     return last_once();
+				     return step_once(Step::kPrev);
+			     });
 }
 
 } // namespace bsend::tree

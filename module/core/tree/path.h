@@ -42,6 +42,17 @@ private:
 	// After an error from an operation: true when the caller should redo
 	// it, the tree having been re-rooted at a newer commit.
 	Result<bool> recover(const Error& error);
+	// Runs attempt(); if it fails with a bad block and a newer commit is on
+	// disk, runs resume() in the re-rooted tree instead.
+	template <typename Attempt, typename Resume> Result<bool> with_recovery(Attempt attempt, Resume resume)
+	{
+		auto result = attempt();
+		if (result.is_ok())
+			return result.value();
+		if (!TRY(recover(result.error())))
+			return result.error();
+		return resume();
+	}
 	void release();
 
 	Filesystem& fs_;

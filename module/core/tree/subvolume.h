@@ -1,0 +1,25 @@
+// A subvolume's (or any tree's) ROOT_ITEM in the root tree: where its tree
+// is and what send needs to know about it.
+#pragma once
+
+#include "module/core/tree/filesystem.h"
+
+namespace bsend::tree {
+
+struct SubvolumeInfo {
+	TreeRoot root;			// its tree's root block
+	u64 flags = 0;			// BTRFS_ROOT_SUBVOL_*
+	bool has_uuids = false;		// the item has the v2 fields below
+	u8 uuid[BTRFS_UUID_SIZE] = {};
+	u8 parent_uuid[BTRFS_UUID_SIZE] = {};
+	u8 received_uuid[BTRFS_UUID_SIZE] = {};
+	u64 ctransid = 0;
+	u64 otransid = 0;
+
+	bool readonly() const { return flags & BTRFS_ROOT_SUBVOL_RDONLY; }
+};
+
+// The newest ROOT_ITEM of tree_id; -ENOENT when there is none.
+Result<SubvolumeInfo> read_subvolume(Filesystem& fs, u64 tree_id);
+
+} // namespace bsend::tree
