@@ -10,37 +10,63 @@
 
 #include "internal.h"
 
+/* Pages read by one bio: a 64 KiB tree block, the largest nodesize. */
+#define BSEND_READ_PAGES 16
+
+/* Reads up to BSEND_READ_PAGES pages at pos into buf with one bio. */
+static int read_chunk(struct block_device *bdev, u64 pos, u8 *buf,
+		      size_t len)
+{
+	struct page *pages[BSEND_READ_PAGES] = {};
+	unsigned int count = DIV_ROUND_UP(len, PAGE_SIZE);
+	struct bio *bio;
+	unsigned int i;
+	int ret = 0;
+
+	bio = bio_alloc(bdev, count, REQ_OP_READ | REQ_META | REQ_SYNC,
+			GFP_KERNEL);
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	for (i = 0; i < count; i++) {
+		size_t bytes = min_t(size_t, len - i * PAGE_SIZE, PAGE_SIZE);
+
+		pages[i] = alloc_page(GFP_KERNEL);
+		if (!pages[i]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (bio_add_page(bio, pages[i], bytes, 0) != bytes) {
+			ret = -EIO;
+			goto out;
+		}
+	}
+	ret = submit_bio_wait(bio);
+	for (i = 0; !ret && i < count; i++)
+		memcpy(buf + i * PAGE_SIZE, page_address(pages[i]),
+		       min_t(size_t, len - i * PAGE_SIZE, PAGE_SIZE));
+out:
+	bio_put(bio);
+	for (i = 0; i < count; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+	return ret;
+}
+
 int bsend_read_device(struct block_device *bdev, u64 pos, void *buf,
 		      size_t len)
 {
-	struct page *page;
+	const size_t chunk_max = BSEND_READ_PAGES * PAGE_SIZE;
 	size_t done = 0;
-	int ret = 0;
 
 	if (!IS_ALIGNED(pos, SECTOR_SIZE) || !IS_ALIGNED(len, SECTOR_SIZE))
 		return -EINVAL;
-	page = alloc_page(GFP_KERNEL);
-	if (!page)
-		return -ENOMEM;
 	while (done < len) {
-		size_t chunk = min_t(size_t, len - done, PAGE_SIZE);
-		struct bio *bio;
+		size_t chunk = min_t(size_t, len - done, chunk_max);
+		int ret = read_chunk(bdev, pos + done, (u8 *)buf + done, chunk);
 
-		bio = bio_alloc(bdev, 1, REQ_OP_READ | REQ_META | REQ_SYNC,
-				GFP_KERNEL);
-		bio->bi_iter.bi_sector = (pos + done) >> SECTOR_SHIFT;
-		if (bio_add_page(bio, page, chunk, 0) != chunk) {
-			bio_put(bio);
-			ret = -EIO;
-			break;
-		}
-		ret = submit_bio_wait(bio);
-		bio_put(bio);
 		if (ret)
-			break;
-		memcpy((u8 *)buf + done, page_address(page), chunk);
+			return ret;
 		done += chunk;
+		cond_resched();
 	}
-	__free_page(page);
-	return ret;
+	return 0;
 }
