@@ -69,6 +69,14 @@ struct bsend_host_fs;
 int bsend_host_read(struct bsend_host_fs *fs, uint64_t devid, uint64_t physical,
 		    void *buf, size_t len);
 
+/*
+ * The send stream's crc32c: seed is the starting value and there is no
+ * inversion before or after, as the kernel's crc32c(seed, data, len). A
+ * command's crc is bsend_host_stream_crc32c(0, command, length); chaining
+ * over two pieces gives the crc of both.
+ */
+uint32_t bsend_host_stream_crc32c(uint32_t seed, const void *data, size_t len);
+
 /* ---- Engine entry points ---------------------------------------------- */
 
 /*

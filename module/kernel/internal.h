@@ -13,6 +13,11 @@ struct bsend_ioctl_tree_stats_args;
 long bsend_alloc_outstanding(void);
 size_t bsend_alloc_bytes_peak(void);
 
+/* checksum.c: allocates the crc32c transform (which the stream needs) and
+ * frees every transform at exit. */
+int bsend_checksum_init(void);
+void bsend_checksum_exit(void);
+
 /* misc_device.c */
 int bsend_misc_register(void);
 void bsend_misc_unregister(void);

@@ -13,21 +13,31 @@ static int __init bsend_init(void)
 {
 	int ret;
 
+	ret = bsend_checksum_init();
+	if (ret) {
+		pr_err("bsend: cannot allocate the crc32c transform: %d\n", ret);
+		goto out_checksum;
+	}
 	ret = bsend_genl_register();
 	if (ret) {
 		pr_err("bsend: cannot register generic netlink family: %d\n",
 		       ret);
-		return ret;
+		goto out_checksum;
 	}
 	ret = bsend_misc_register();
 	if (ret) {
 		pr_err("bsend: cannot register /dev/%s: %d\n",
 		       BSEND_DEVICE_NAME, ret);
-		bsend_genl_unregister();
-		return ret;
+		goto out_genl;
 	}
 	pr_info("bsend: version %s loaded\n", BSEND_VERSION);
 	return 0;
+
+out_genl:
+	bsend_genl_unregister();
+out_checksum:
+	bsend_checksum_exit();
+	return ret;
 }
 
 static void __exit bsend_exit(void)
@@ -36,6 +46,7 @@ static void __exit bsend_exit(void)
 
 	bsend_misc_unregister();
 	bsend_genl_unregister();
+	bsend_checksum_exit();
 	outstanding = bsend_alloc_outstanding();
 	if (outstanding)
 		pr_err("bsend: %ld allocations outstanding at unload\n",

@@ -1,0 +1,122 @@
+#include "module/core/stream/writer.h"
+
+#include "module/core/format/uapi.h"
+#include "module/core/support/bytes.h"
+#include "module/core/support/endian.h"
+#include "module/core/support/errno.h"
+
+namespace bsend::stream {
+
+namespace {
+
+constexpr usize kCmdHeader = sizeof(bsend_cmd_header);
+constexpr usize kTlvHeader = sizeof(bsend_tlv_header);
+
+Error overflow(u16 command, usize needed)
+{
+	return Error::make(err::kOverflow, "send command exceeds the stream buffer")
+		.mismatch(BSEND_SEND_BUF_SIZE_V1, needed)
+		.at_ino(command);
+}
+
+} // namespace
+
+Result<StreamWriter> StreamWriter::create(Sink& sink, u32 version)
+{
+	if (version != 1)
+		return Error::make(err::kNotSupported, "send stream version not supported").mismatch(1, version);
+	StreamWriter writer(sink, version);
+	TRY(writer.buffer_.resize(BSEND_SEND_BUF_SIZE_V1));
+	return writer;
+}
+
+Result<void> StreamWriter::emit(Bytes bytes)
+{
+	TRY(sink_->write(bytes));
+	bytes_written_ += bytes.size();
+	return {};
+}
+
+Result<void> StreamWriter::write_header()
+{
+	u8 header[sizeof(bsend_stream_header)] = {};
+	copy_bytes(header, reinterpret_cast<const u8*>(BSEND_STREAM_MAGIC), sizeof(BSEND_STREAM_MAGIC));
+	store_le32(header + offsetof(bsend_stream_header, version), version_);
+	return emit(Bytes(header, sizeof(header)));
+}
+
+Result<void> StreamWriter::begin(u16 command)
+{
+	if (command_ != 0)
+		return Error::make(err::kInvalid, "send command begun inside another").mismatch(command_, command);
+	command_ = command;
+	used_ = kCmdHeader;
+	return {};
+}
+
+Result<void> StreamWriter::put(u16 attribute, const u8* value, usize length)
+{
+	if (command_ == 0)
+		return Error::make(err::kInvalid, "send attribute outside a command").mismatch(0, attribute);
+	if (length > 0xffff || kTlvHeader + length > buffer_.size() - used_)
+		return overflow(command_, used_ + kTlvHeader + length);
+	u8* tlv = buffer_.data() + used_;
+	store_le16(tlv + offsetof(bsend_tlv_header, tlv_type), attribute);
+	store_le16(tlv + offsetof(bsend_tlv_header, tlv_len), static_cast<u16>(length));
+	copy_bytes(tlv + kTlvHeader, value, length);
+	used_ += kTlvHeader + length;
+	return {};
+}
+
+Result<void> StreamWriter::put_u64(u16 attribute, u64 value)
+{
+	u8 bytes[8];
+	store_le64(bytes, value);
+	return put(attribute, bytes, sizeof(bytes));
+}
+
+Result<void> StreamWriter::put_bytes(u16 attribute, Bytes value)
+{
+	return put(attribute, value.data(), value.size());
+}
+
+Result<void> StreamWriter::put_path(u16 attribute, StringView path)
+{
+	return put(attribute, reinterpret_cast<const u8*>(path.data()), path.length());
+}
+
+Result<void> StreamWriter::put_uuid(u16 attribute, const u8* uuid)
+{
+	return put(attribute, uuid, BTRFS_UUID_SIZE);
+}
+
+Result<void> StreamWriter::put_timespec(u16 attribute, u64 seconds, u32 nanoseconds)
+{
+	u8 bytes[sizeof(btrfs_timespec)];
+	store_le64(bytes + offsetof(btrfs_timespec, sec), seconds);
+	store_le32(bytes + offsetof(btrfs_timespec, nsec), nanoseconds);
+	return put(attribute, bytes, sizeof(bytes));
+}
+
+Result<void> StreamWriter::end()
+{
+	if (command_ == 0)
+		return Error::make(err::kInvalid, "send command ended twice");
+	u8* header = buffer_.data();
+	store_le32(header + offsetof(bsend_cmd_header, len), static_cast<u32>(used_ - kCmdHeader));
+	store_le16(header + offsetof(bsend_cmd_header, cmd), command_);
+	store_le32(header + offsetof(bsend_cmd_header, crc), 0);
+	store_le32(header + offsetof(bsend_cmd_header, crc), bsend_host_stream_crc32c(0, header, used_));
+	command_ = 0;
+	return emit(Bytes(header, used_));
+}
+
+usize StreamWriter::data_room() const
+{
+	usize limit = BSEND_SEND_READ_SIZE;
+	usize free = buffer_.size() - used_;
+	usize room = free > kTlvHeader ? free - kTlvHeader : 0;
+	return room < limit ? room : limit;
+}
+
+} // namespace bsend::stream

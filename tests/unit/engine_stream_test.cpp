@@ -1,0 +1,170 @@
+// stream/: command encoding, the stream crc32c, buffer limits, and streams
+// that btrfs receive --dump parses.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "module/core/stream/writer.h"
+#include "module/core/support/endian.h"
+#include "module/core/support/errno.h"
+#include "module/posix/alloc.h"
+#include "tests/unit/test_image.h"
+
+using namespace bsend;
+
+namespace {
+
+// Collects the stream in memory.
+class BufferSink final : public stream::Sink {
+public:
+	Result<void> write(Bytes bytes) override
+	{
+		data.insert(data.end(), bytes.data(), bytes.data() + bytes.size());
+		return {};
+	}
+	std::vector<uint8_t> data;
+};
+
+// An independent, bit-at-a-time crc32c (reflected polynomial 0x82F63B78)
+// with no inversion before or after, as the kernel's crc32c(seed, ...).
+uint32_t reference_crc32c(uint32_t crc, const uint8_t* data, size_t length)
+{
+	for (size_t i = 0; i < length; i++) {
+		crc ^= data[i];
+		for (int bit = 0; bit < 8; bit++)
+			crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
+	}
+	return crc;
+}
+
+class Stream : public testing::Test {
+protected:
+	void TearDown() override { EXPECT_EQ(posix::allocations_outstanding(), 0); }
+};
+
+} // namespace
+
+TEST_F(Stream, Crc32cIsTheKernelsSeededFormAndChains)
+{
+	const char* text = "123456789";
+	const auto* bytes = reinterpret_cast<const uint8_t*>(text);
+	uint32_t whole = bsend_host_stream_crc32c(0, bytes, 9);
+	EXPECT_EQ(whole, reference_crc32c(0, bytes, 9));
+	EXPECT_EQ(bsend_host_stream_crc32c(bsend_host_stream_crc32c(0, bytes, 4), bytes + 4, 5), whole);
+	// The standard CRC-32C check value: seed ~0, result inverted.
+	EXPECT_EQ(~bsend_host_stream_crc32c(~0u, bytes, 9), 0xe3069283u);
+}
+
+TEST_F(Stream, HeaderAndCommandBytesAreTheWireFormat)
+{
+	BufferSink sink;
+	auto writer = stream::StreamWriter::create(sink, 1).release_value();
+	ASSERT_TRUE(writer.write_header().is_ok());
+	uint8_t uuid[16];
+	for (int i = 0; i < 16; i++)
+		uuid[i] = static_cast<uint8_t>(i);
+	ASSERT_TRUE(writer.begin(BSEND_SEND_C_SUBVOL).is_ok());
+	ASSERT_TRUE(writer.put_path(BSEND_SEND_A_PATH, "snap").is_ok());
+	ASSERT_TRUE(writer.put_uuid(BSEND_SEND_A_UUID, uuid).is_ok());
+	ASSERT_TRUE(writer.put_u64(BSEND_SEND_A_CTRANSID, 0x1122334455667788ull).is_ok());
+	ASSERT_TRUE(writer.end().is_ok());
+
+	const std::vector<uint8_t>& out = sink.data;
+	ASSERT_EQ(out.size(), 17u + 10 + (4 + 4) + (4 + 16) + (4 + 8));
+	EXPECT_EQ(std::string(reinterpret_cast<const char*>(out.data()), 13), std::string("btrfs-stream\0", 13));
+	EXPECT_EQ(load_le32(out.data() + 13), 1u);
+	const uint8_t* cmd = out.data() + 17;
+	EXPECT_EQ(load_le32(cmd), 4u + 4 + 4 + 16 + 4 + 8);	// len: attributes only
+	EXPECT_EQ(load_le16(cmd + 4), BSEND_SEND_C_SUBVOL);
+	EXPECT_EQ(load_le16(cmd + 10), BSEND_SEND_A_PATH);
+	EXPECT_EQ(load_le16(cmd + 12), 4u);
+	EXPECT_EQ(std::memcmp(cmd + 14, "snap", 4), 0);
+	EXPECT_EQ(load_le16(cmd + 18), BSEND_SEND_A_UUID);
+	EXPECT_EQ(load_le16(cmd + 20), 16u);
+	EXPECT_EQ(load_le64(cmd + 42), 0x1122334455667788ull);
+	std::vector<uint8_t> zeroed(cmd, out.data() + out.size());
+	std::memset(zeroed.data() + 6, 0, 4);
+	EXPECT_EQ(load_le32(cmd + 6), reference_crc32c(0, zeroed.data(), zeroed.size()));
+	EXPECT_EQ(writer.bytes_written(), out.size());
+}
+
+TEST_F(Stream, ACommandLargerThanTheBufferOverflows)
+{
+	BufferSink sink;
+	auto writer = stream::StreamWriter::create(sink, 1).release_value();
+	std::vector<uint8_t> data(BSEND_SEND_BUF_SIZE_V1, 'x');
+	ASSERT_TRUE(writer.begin(BSEND_SEND_C_WRITE).is_ok());
+	ASSERT_TRUE(writer.put_path(BSEND_SEND_A_PATH, "f").is_ok());
+	EXPECT_EQ(writer.data_room(), size_t(BSEND_SEND_READ_SIZE));
+	auto put = writer.put_bytes(BSEND_SEND_A_DATA, Bytes(data.data(), data.size()));
+	ASSERT_FALSE(put.is_ok());
+	EXPECT_EQ(put.error().errno_value, err::kOverflow);
+	ASSERT_TRUE(writer.put_bytes(BSEND_SEND_A_DATA, Bytes(data.data(), writer.data_room())).is_ok());
+	EXPECT_TRUE(writer.end().is_ok());
+	EXPECT_TRUE(sink.data.size() > BSEND_SEND_READ_SIZE);
+}
+
+TEST_F(Stream, VersionsAboveOneAreRefusedForNow)
+{
+	BufferSink sink;
+	auto writer = stream::StreamWriter::create(sink, 2);
+	ASSERT_FALSE(writer.is_ok());
+	EXPECT_EQ(writer.error().errno_value, err::kNotSupported);
+}
+
+TEST_F(Stream, BtrfsReceiveDumpParsesEveryCommandKind)
+{
+	BufferSink sink;
+	auto writer = stream::StreamWriter::create(sink, 1).release_value();
+	uint8_t uuid[16] = {0xaa, 1, 2, 3};
+	auto command = [&](uint16_t cmd, auto&&... puts) {
+		ASSERT_TRUE(writer.begin(cmd).is_ok());
+		if constexpr (sizeof...(puts) > 0) {
+			bool all_put = (puts().is_ok() && ...);
+			ASSERT_TRUE(all_put);
+		}
+		ASSERT_TRUE(writer.end().is_ok());
+	};
+	ASSERT_TRUE(writer.write_header().is_ok());
+	command(BSEND_SEND_C_SUBVOL, [&] { return writer.put_path(BSEND_SEND_A_PATH, "snap"); },
+		[&] { return writer.put_uuid(BSEND_SEND_A_UUID, uuid); },
+		[&] { return writer.put_u64(BSEND_SEND_A_CTRANSID, 7); });
+	command(BSEND_SEND_C_MKFILE, [&] { return writer.put_path(BSEND_SEND_A_PATH, "o257-7-0"); },
+		[&] { return writer.put_u64(BSEND_SEND_A_INO, 257); });
+	command(BSEND_SEND_C_RENAME, [&] { return writer.put_path(BSEND_SEND_A_PATH, "o257-7-0"); },
+		[&] { return writer.put_path(BSEND_SEND_A_PATH_TO, "file"); });
+	std::string data = "hello";
+	command(BSEND_SEND_C_WRITE, [&] { return writer.put_path(BSEND_SEND_A_PATH, "file"); },
+		[&] { return writer.put_u64(BSEND_SEND_A_FILE_OFFSET, 0); },
+		[&] {
+			return writer.put_bytes(BSEND_SEND_A_DATA,
+						Bytes(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+		});
+	command(BSEND_SEND_C_CHOWN, [&] { return writer.put_path(BSEND_SEND_A_PATH, "file"); },
+		[&] { return writer.put_u64(BSEND_SEND_A_UID, 1000); },
+		[&] { return writer.put_u64(BSEND_SEND_A_GID, 100); });
+	command(BSEND_SEND_C_UTIMES, [&] { return writer.put_path(BSEND_SEND_A_PATH, "file"); },
+		[&] { return writer.put_timespec(BSEND_SEND_A_ATIME, 1700000000, 5); },
+		[&] { return writer.put_timespec(BSEND_SEND_A_MTIME, 1700000001, 6); },
+		[&] { return writer.put_timespec(BSEND_SEND_A_CTIME, 1700000002, 7); });
+	command(BSEND_SEND_C_END);
+
+	char path[] = "/tmp/bsend-test-stream-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(write(fd, sink.data.data(), sink.data.size()), ssize_t(sink.data.size()));
+	close(fd);
+	std::string dump = test::run_command(std::string("btrfs receive --dump -f ") + path + " 2>&1");
+	unlink(path);
+	EXPECT_NE(dump.find("subvol"), std::string::npos) << dump;
+	EXPECT_NE(dump.find("mkfile"), std::string::npos) << dump;
+	EXPECT_NE(dump.find("rename"), std::string::npos) << dump;
+	EXPECT_NE(dump.find("write"), std::string::npos) << dump;
+	EXPECT_NE(dump.find("offset=0 len=5"), std::string::npos) << dump;
+	EXPECT_NE(dump.find("gid=100 uid=1000"), std::string::npos) << dump;
+	EXPECT_NE(dump.find("utimes"), std::string::npos) << dump;
+	EXPECT_NE(dump.find("transid=7"), std::string::npos) << dump;
+}
