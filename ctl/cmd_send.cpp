@@ -1,6 +1,7 @@
 #include "ctl/cmd_send.h"
 
 #include "ctl/exit_status.h"
+#include "ctl/image_sender.h"
 #include "ctl/options.h"
 #include "ctl/send_options.h"
 #include "ctl/sender.h"
@@ -20,7 +21,8 @@ int run_send_command(const std::vector<std::string> &args, std::ostream &out,
 		return kExitSuccess;
 	}
 
-	Status sent = send_subvolume(options.value());
+	Status sent = options.value().image.empty() ? send_subvolume(options.value())
+						    : send_image(options.value());
 	if (!sent.ok()) {
 		err << "sendctl: " << sent.error().message << "\n";
 		return kExitFailure;

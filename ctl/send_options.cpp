@@ -45,7 +45,12 @@ po::options_description visible_options()
 		 " --proto 2 unless --proto is given)")
 		(",e", po::bool_switch(),
 		 "if sending multiple subvolumes at once, omit the end command"
-		 " between the streams");
+		 " between the streams")
+		("image", po::value<std::string>()->value_name("IMG"),
+		 "send from the btrfs image file IMG, offline, without the"
+		 " module (with --subvol instead of SUBVOL)")
+		("subvol", po::value<std::string>()->value_name("ID"),
+		 "with --image: the subvolume id to send");
 	return options;
 }
 
@@ -76,12 +81,14 @@ std::string send_usage()
 {
 	std::ostringstream text;
 	text << "Usage: sendctl send [options] SUBVOL\n"
+		"       sendctl send [options] --image IMG --subvol ID\n"
 		"\n"
 		"Send the read-only subvolume SUBVOL as a btrfs send stream,"
 		" through the\n"
 		"bsend module, to standard output or -f FILE. As 'btrfs"
 		" send'; one SUBVOL\n"
-		"at a time for now.\n"
+		"at a time for now. With --image, the same stream is made offline from\n"
+		"a btrfs image file by bsend's engine in user space.\n"
 		"\n"
 	     << visible_options();
 	return text.str();
@@ -90,10 +97,10 @@ std::string send_usage()
 Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 {
 	po::options_description hidden;
-	hidden.add_options()("subvol",
+	hidden.add_options()("subvolume-path",
 			     po::value<std::vector<std::string>>());
 	po::positional_options_description positional;
-	positional.add("subvol", -1);
+	positional.add("subvolume-path", -1);
 
 	auto parsed = parse_options(args, visible_options(), hidden,
 				    positional);
@@ -106,7 +113,10 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 		options.help = true;
 		return options;
 	}
-	options.subvols = value_or(values, "subvol", std::vector<std::string>{});
+	options.subvols = value_or(values, "subvolume-path",
+				   std::vector<std::string>{});
+	options.image = value_or(values, "image", std::string{});
+	options.image_subvol = value_or(values, "subvol", std::string{});
 	options.output_file = value_or(values, "output", std::string{});
 	options.parent = value_or(values, "parent", std::string{});
 	options.clone_sources = value_or(values, "clone-src",
@@ -121,6 +131,25 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 		options.proto = proto.value();
 	}
 
+	if (!options.image.empty()) {
+		if (!options.subvols.empty())
+			return Error{0, "--image takes the subvolume as --subvol"
+					" ID, not as SUBVOL"};
+		if (options.image_subvol.empty() ||
+		    options.image_subvol.find_first_not_of("0123456789") !=
+			    std::string::npos)
+			return Error{0, "--image needs --subvol ID, a subvolume"
+					" id (a number)"};
+		if (!options.parent.empty() || !options.clone_sources.empty())
+			return Error{0, "--image sends are full sends only for"
+					" now (no -p or -c)"};
+		if (options.compressed_data || (options.proto && *options.proto > 1))
+			return Error{0, "--image writes stream version 1 only"
+					" for now"};
+		return options;
+	}
+	if (!options.image_subvol.empty())
+		return Error{0, "--subvol goes with --image"};
 	if (options.subvols.empty())
 		return Error{0, "missing SUBVOL"};
 	if (options.subvols.size() > 1)

@@ -23,6 +23,8 @@ struct SendOptions {
 	std::optional<std::uint32_t> proto;	// --proto N; 0: highest
 	bool compressed_data = false;		// --compressed-data
 	bool omit_end_cmd_between = false;	// -e
+	std::string image;			// --image IMG: send offline
+	std::string image_subvol;		// --subvol ID, with --image
 };
 
 // Parses the arguments after "send". Fails, with a message for the user,

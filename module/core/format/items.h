@@ -34,6 +34,15 @@ protected:
 	Bytes bytes_;
 };
 
+// btrfs_file_extent_item.compression values (on disk; the kernel's enum
+// btrfs_compression_type is not in uapi).
+enum Compression : u8 {
+	kCompressNone = 0,
+	kCompressZlib = 1,
+	kCompressLzo = 2,
+	kCompressZstd = 3,
+};
+
 #define BSEND_GET(name, type, member) \
 	u64 name() const { return BSEND_FIELD(this->base(), type, member); }
 

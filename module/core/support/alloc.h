@@ -16,7 +16,7 @@ template <typename T, typename... Args> T* create(Args&&... args)
 	void* memory = bsend_host_alloc(sizeof(T));
 	if (!memory)
 		return nullptr;
-	return new (memory) T(forward<Args>(args)...);
+	return new (memory) T(bsend::forward<Args>(args)...);
 }
 
 template <typename T> void destroy(T* object)

@@ -40,7 +40,7 @@ public:
 	Result<void> insert(const K& key, V value)
 	{
 		if (V* existing = find(key)) {
-			*existing = move(value);
+			*existing = bsend::move(value);
 			return {};
 		}
 		if ((size_ + 1) * 4 > slots_.size() * 3)
@@ -50,7 +50,7 @@ public:
 			i = next(i);
 		slots_[i].used = true;
 		slots_[i].key = key;
-		slots_[i].value = move(value);
+		slots_[i].value = bsend::move(value);
 		size_++;
 		return {};
 	}
@@ -74,7 +74,7 @@ public:
 			bool movable = (hole <= j) ? (want <= hole || want > j) : (want <= hole && want > j);
 			if (movable) {
 				slots_[hole].key = slots_[j].key;
-				slots_[hole].value = move(slots_[j].value);
+				slots_[hole].value = bsend::move(slots_[j].value);
 				hole = j;
 			}
 		}
@@ -102,7 +102,7 @@ private:
 
 	Result<void> grow()
 	{
-		Vec<Slot> old = move(slots_);
+		Vec<Slot> old = bsend::move(slots_);
 		TRY(slots_.resize(old.empty() ? 16 : old.size() * 2));
 		size_ = 0;
 		for (Slot& slot : old) {
@@ -113,7 +113,7 @@ private:
 				i = next(i);
 			slots_[i].used = true;
 			slots_[i].key = slot.key;
-			slots_[i].value = move(slot.value);
+			slots_[i].value = bsend::move(slot.value);
 			size_++;
 		}
 		return {};

@@ -40,12 +40,12 @@ public:
 	Result<void> put(const K& key, V value)
 	{
 		if (V* existing = get(key)) {
-			*existing = move(value);
+			*existing = bsend::move(value);
 			return {};
 		}
 		auto node = TRY(make_unique<Node>());
 		node->key = key;
-		node->value = move(value);
+		node->value = bsend::move(value);
 		TRY(index_.insert(key, node.get()));
 		link_front(node.leak());
 		if (index_.size() > capacity_)

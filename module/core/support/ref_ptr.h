@@ -49,7 +49,7 @@ public:
 	}
 	RefPtr& operator=(RefPtr&& other)
 	{
-		RefPtr taken(move(other));
+		RefPtr taken(bsend::move(other));
 		swap(taken);
 		return *this;
 	}
@@ -77,7 +77,7 @@ private:
 
 template <typename T, typename... Args> Result<RefPtr<T>> make_ref(Args&&... args)
 {
-	T* ptr = create<T>(forward<Args>(args)...);
+	T* ptr = create<T>(bsend::forward<Args>(args)...);
 	if (!ptr)
 		return Error::make(err::kNoMemory, "out of memory");
 	return RefPtr<T>::adopt(ptr);

@@ -31,12 +31,12 @@ struct Error {
 
 template <typename T> class [[nodiscard]] Result {
 public:
-	Result(T value) : has_value_(true) { new (&storage_.value) T(move(value)); }
+	Result(T value) : has_value_(true) { new (&storage_.value) T(bsend::move(value)); }
 	Result(Error error) : has_value_(false) { new (&storage_.error) Error(error); }
 	Result(Result&& other) : has_value_(other.has_value_)
 	{
 		if (has_value_)
-			new (&storage_.value) T(move(other.storage_.value));
+			new (&storage_.value) T(bsend::move(other.storage_.value));
 		else
 			new (&storage_.error) Error(other.storage_.error);
 	}
@@ -53,7 +53,7 @@ public:
 	const Error& error() const { return storage_.error; }
 	T& value() { return storage_.value; }
 	const T& value() const { return storage_.value; }
-	T release_value() { return move(storage_.value); }
+	T release_value() { return bsend::move(storage_.value); }
 
 private:
 	union Storage {

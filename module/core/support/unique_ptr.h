@@ -53,7 +53,7 @@ private:
 
 template <typename T, typename... Args> Result<UniquePtr<T>> make_unique(Args&&... args)
 {
-	T* ptr = create<T>(forward<Args>(args)...);
+	T* ptr = create<T>(bsend::forward<Args>(args)...);
 	if (!ptr)
 		return Error::make(err::kNoMemory, "out of memory");
 	return UniquePtr<T>(ptr);

@@ -59,7 +59,7 @@ public:
 		if (!fresh)
 			return Error::make(err::kNoMemory, "out of memory");
 		for (usize i = 0; i < size_; i++) {
-			new (&fresh[i]) T(move(data_[i]));
+			new (&fresh[i]) T(bsend::move(data_[i]));
 			data_[i].~T();
 		}
 		bsend_host_free(data_);
@@ -72,7 +72,7 @@ public:
 	{
 		if (size_ == capacity_)
 			TRY(reserve(capacity_ ? capacity_ * 2 : 8));
-		new (&data_[size_]) T(move(value));
+		new (&data_[size_]) T(bsend::move(value));
 		size_++;
 		return {};
 	}

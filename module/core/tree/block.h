@@ -11,7 +11,7 @@ namespace bsend::tree {
 class TreeBlock : public RefCounted<TreeBlock> {
 public:
 	// The bytes must already be validated (BlockReader does it).
-	TreeBlock(Vec<u8> bytes, format::TreeBlockView view) : bytes_(move(bytes)), view_(view) {}
+	TreeBlock(Vec<u8> bytes, format::TreeBlockView view) : bytes_(bsend::move(bytes)), view_(view) {}
 	const format::TreeBlockView& view() const { return view_; }
 
 private:

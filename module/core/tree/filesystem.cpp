@@ -156,7 +156,7 @@ Result<BlockRef> Filesystem::read_copy(const BlockExpectation& expect, const Str
 	if (!owner_ok)
 		return block_error("tree block owner does not belong to the tree", expect.bytenr)
 			.mismatch(expect.tree_id, view.owner());
-	return make_ref<TreeBlock>(move(bytes), view);
+	return make_ref<TreeBlock>(bsend::move(bytes), view);
 }
 
 } // namespace bsend::tree

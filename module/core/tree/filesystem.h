@@ -35,6 +35,7 @@ public:
 	explicit Filesystem(bsend_host_fs* host) : host_(host), cache_(1) {}
 
 	const FsSuper& super() const { return super_; }
+	bsend_host_fs* host() const { return host_; }
 	const ReaderStats& stats() const { return stats_; }
 
 	// Reads the block, from the cache or the devices, and validates it

@@ -1,0 +1,41 @@
+// A full send of one read-only subvolume: every inode of its committed fs
+// tree, in inode order, as the commands that rebuild it (seed send.c is the
+// reference for the order):
+//
+//   SUBVOL, then per inode: create under its orphan name o<ino>-<gen>-<n>
+//   (creating a parent directory that comes later in inode order first,
+//   under its own orphan name), RENAME to its first reference, LINK for the
+//   others, SET_XATTR, WRITE, TRUNCATE, CHOWN, CHMOD, security.capability
+//   again, UTIMES; directories' UTIMES once their entries are all made;
+//   END.
+//
+// Paths are built by walking references up to the subvolume root: no
+// recursion, no fixed buffers, any depth.
+#pragma once
+
+#include "module/core/send/file_data.h"
+#include "module/core/send/inode_info.h"
+#include "module/core/send/text.h"
+#include "module/core/stream/writer.h"
+#include "module/core/support/hash_map.h"
+#include "module/core/tree/path.h"
+
+namespace bsend::send {
+
+struct FullSendOptions {
+	u64 subvolume = 0;		// tree id of the subvolume to send
+	StringView name;		// the SUBVOL command's path
+	bool send_file_data = true;	// false: BTRFS_SEND_FLAG_NO_FILE_DATA
+};
+
+struct SendStats {
+	u64 inodes = 0;
+	u64 commands = 0;
+	u64 data_bytes = 0;
+};
+
+// Writes the whole stream, header to END, through writer.
+Result<SendStats> full_send(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer,
+			    const FullSendOptions& options);
+
+} // namespace bsend::send

@@ -1,0 +1,31 @@
+// What send needs from an INODE_ITEM, read into plain values.
+#pragma once
+
+#include "module/core/format/items.h"
+#include "module/core/tree/filesystem.h"
+
+namespace bsend::send {
+
+struct Timespec {
+	u64 seconds = 0;
+	u32 nanoseconds = 0;
+};
+
+struct InodeInfo {
+	u64 ino = 0;
+	u64 generation = 0;
+	u64 size = 0;
+	u64 mode = 0;
+	u64 uid = 0;
+	u64 gid = 0;
+	u64 rdev = 0;
+	u64 nlink = 0;
+	Timespec atime, mtime, ctime;
+};
+
+InodeInfo inode_info_from(u64 ino, const format::InodeItemView& item);
+
+// The INODE_ITEM of ino in the tree; -ENOENT naming ino if it has none.
+Result<InodeInfo> read_inode_info(tree::Filesystem& fs, const tree::TreeRoot& root, u64 ino);
+
+} // namespace bsend::send
