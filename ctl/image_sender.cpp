@@ -5,14 +5,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <unistd.h>
 
 #include "ctl/output.h"
 #include "module/core/format/items.h"
 #include "module/core/send/disk_file_data.h"
 #include "module/core/send/full_send.h"
-#include "module/core/tree/path.h"
+#include "module/core/stream/host_sink.h"
+#include "module/core/tree/subvolume.h"
 #include "module/posix/image.h"
+#include "module/posix/output.h"
 
 namespace sendctl {
 
@@ -20,29 +21,6 @@ namespace {
 
 // Bytes of tree blocks the engine caches while it sends.
 constexpr std::size_t kBlockCacheBytes = 32 << 20;
-
-// Writes the stream to a file descriptor, all of it or an error.
-class FdSink final : public bsend::stream::Sink {
-public:
-	explicit FdSink(int fd) : fd_(fd) {}
-
-	bsend::Result<void> write(bsend::Bytes bytes) override
-	{
-		std::size_t done = 0;
-		while (done < bytes.size()) {
-			ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				return bsend::Error::make(errno, "cannot write the stream");
-			done += static_cast<std::size_t>(n);
-		}
-		return {};
-	}
-
-private:
-	int fd_;
-};
 
 Error engine_error(const std::string &what, const bsend::Error &error)
 {
@@ -58,23 +36,6 @@ Error engine_error(const std::string &what, const bsend::Error &error)
 	return Error{error.errno_value, message};
 }
 
-// The subvolume's name in its parent directory (ROOT_BACKREF), which the
-// SUBVOL command carries; empty for the top-level subvolume.
-bsend::Result<std::string> subvolume_name(bsend::tree::Filesystem &fs, std::uint64_t id)
-{
-	bsend::tree::TreePath path(fs, TRY(fs.tree_root(BTRFS_ROOT_TREE_OBJECTID)));
-	if (!TRY(path.search({id, BTRFS_ROOT_BACKREF_KEY, 0})) || path.key().objectid != id ||
-	    path.key().type != BTRFS_ROOT_BACKREF_KEY)
-		return std::string();
-	bsend::Bytes item = path.data();
-	if (item.size() < sizeof(btrfs_root_ref))
-		return bsend::Error::make(EUCLEAN, "root backref smaller than its struct").at_ino(id);
-	std::size_t length = BSEND_FIELD(item.data(), btrfs_root_ref, name_len);
-	if (item.size() < sizeof(btrfs_root_ref) + length)
-		return bsend::Error::make(EUCLEAN, "root backref name exceeds its item").at_ino(id);
-	return std::string(reinterpret_cast<const char *>(item.data()) + sizeof(btrfs_root_ref), length);
-}
-
 }  // namespace
 
 Status send_image(const SendOptions &options)
@@ -86,21 +47,23 @@ Status send_image(const SendOptions &options)
 	if (!fs.is_ok())
 		return engine_error("cannot read the image " + options.image, fs.error());
 	std::uint64_t id = std::strtoull(options.image_subvol.c_str(), nullptr, 10);
-	auto name = subvolume_name(*fs.value(), id);
-	if (!name.is_ok())
-		return engine_error("cannot read subvolume " + options.image_subvol, name.error());
+	bsend::Vec<char> name;
+	auto named = bsend::tree::read_subvolume_name(*fs.value(), id, &name);
+	if (!named.is_ok())
+		return engine_error("cannot read subvolume " + options.image_subvol, named.error());
 
 	auto output = open_stream_output(options.output_file);
 	if (!output.ok())
 		return output.error();
-	FdSink sink(output.value().get());
+	bsend_host_out out{output.value().get()};
+	bsend::stream::HostSink sink(&out);
 	auto writer = bsend::stream::StreamWriter::create(sink, 1);
 	if (!writer.is_ok())
 		return engine_error("cannot start the stream", writer.error());
 	bsend::send::DiskFileData data(*fs.value());
 	bsend::send::FullSendOptions send_options;
 	send_options.subvolume = id;
-	send_options.name = bsend::StringView(name.value().data(), name.value().size());
+	send_options.name = bsend::StringView(name.data(), name.size());
 	send_options.send_file_data = !options.no_data;
 	auto sent = bsend::send::full_send(*fs.value(), data, writer.value(), send_options);
 	if (!sent.is_ok())

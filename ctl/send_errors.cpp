@@ -21,9 +21,10 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 		       " compressed data below stream version 2, too many"
 		       " clone sources or devices)";
 	case EOPNOTSUPP:
-		return "the bsend module validated the request but cannot send"
-		       " it: its send engine is not there yet, or it does not"
-		       " know a requested send flag (see 'sendctl info')";
+		return "the bsend module cannot do this send yet (incremental"
+		       " sends and clone sources are not implemented), or it"
+		       " does not know a requested send flag (see 'sendctl"
+		       " info')";
 	case EPROTO:
 		return "the bsend module cannot write stream version " +
 		       std::to_string(request.version) +

@@ -1,5 +1,7 @@
 #include "ctl/sender.h"
 
+#include <memory>
+
 #include <cstdint>
 #include <vector>
 
@@ -7,6 +9,7 @@
 #include "ctl/devices.h"
 #include "ctl/output.h"
 #include "ctl/send_errors.h"
+#include "ctl/stream_pump.h"
 #include "ctl/subvolume.h"
 #include "ctl/unique_fd.h"
 
@@ -79,7 +82,11 @@ Status send_subvolume(const SendOptions &options)
 	args.subvol_fd = subvol.value().fd.get();
 	args.device_count = static_cast<__u32>(device_fds.size());
 	args.device_fds = reinterpret_cast<std::uintptr_t>(device_fds.data());
-	args.send_fd = output.value().get();
+	auto started = StreamPump::start(output.value().get());
+	if (!started.ok())
+		return started.error();
+	std::unique_ptr<StreamPump> pump(started.value());
+	args.send_fd = pump->module_fd();
 	args.clone_sources_count = clone_roots.size();
 	args.clone_sources = reinterpret_cast<std::uintptr_t>(clone_roots.data());
 	args.parent_root = parent_root;
@@ -87,10 +94,11 @@ Status send_subvolume(const SendOptions &options)
 	args.version = stream.version;
 
 	int errnum = bsend_send(bsend.value().get(), args);
+	Status copied = pump->finish();
 	if (errnum)
 		return Error{errnum, send_failure_message(
 					     errnum, {path, stream.version})};
-	return success();
+	return copied;
 }
 
 }  // namespace sendctl

@@ -49,6 +49,13 @@
  *               or one device is passed twice
  *   EUCLEAN     a device's superblock fails its checksum
  *   EBADF       send_fd is not open for writing
+ *
+ * Then the filesystem is synced and the send runs:
+ *   EOPNOTSUPP  parent_root or clone sources given (not implemented yet)
+ *   EPERM       the subvolume is not read-only (its committed root item)
+ *   EINTR       a fatal signal arrived; the stream stops mid-command
+ *   EPIPE       the reader of send_fd went away
+ *   EUCLEAN     corrupt metadata (logged with the bytenr and the cause)
  */
 struct bsend_ioctl_send_args {
 	__s64 subvol_fd;		/* root dir of the subvolume to send */

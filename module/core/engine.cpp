@@ -2,6 +2,10 @@
 // arguments into engine types and Results back into errnos.
 #include "module/core/platform.h"
 #include "module/core/tree/device_super.h"
+#include "module/core/send/full_send.h"
+#include "module/core/send/host_file_data.h"
+#include "module/core/stream/host_sink.h"
+#include "module/core/tree/subvolume.h"
 #include "module/core/tree/walk.h"
 
 using namespace bsend;
@@ -30,6 +34,34 @@ Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id)
 	return stats;
 }
 
+Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out, bsend_host_files* files,
+					const bsend_send_params& params)
+{
+	auto fs = TRY(tree::Filesystem::open(host, kBlockCacheBytes));
+	auto subvolume = TRY(tree::read_subvolume(*fs, params.subvolume));
+	if (!subvolume.readonly())
+		return Error::make(err::kPermission, "subvolume is not read-only").at_ino(params.subvolume);
+	Vec<char> name;
+	TRY(tree::read_subvolume_name(*fs, params.subvolume, &name));
+
+	stream::HostSink sink(out);
+	auto writer = TRY(stream::StreamWriter::create(sink, params.version));
+	send::HostFileData data(files, params.subvolume);
+	send::FullSendOptions options;
+	options.subvolume = params.subvolume;
+	options.name = StringView(name.data(), name.size());
+	options.send_file_data = !(params.flags & BTRFS_SEND_FLAG_NO_FILE_DATA);
+	options.stream_header = !(params.flags & BTRFS_SEND_FLAG_OMIT_STREAM_HEADER);
+	options.end_command = !(params.flags & BTRFS_SEND_FLAG_OMIT_END_CMD);
+	auto sent = TRY(send::full_send(*fs, data, writer, options));
+	bsend_send_stats stats = {};
+	stats.inodes = sent.inodes;
+	stats.commands = sent.commands;
+	stats.data_bytes = sent.data_bytes;
+	stats.stream_bytes = writer.bytes_written();
+	return stats;
+}
+
 // Stream versions written: v1 now; v2 once its commands exist.
 constexpr u32 kProtoMin = 1;
 constexpr u32 kProtoMax = 1;
@@ -55,6 +87,18 @@ extern "C" int bsend_engine_tree_stats(bsend_host_fs* fs, uint64_t tree_id, bsen
 				       bsend_error* error)
 {
 	auto result = walk_tree(fs, tree_id);
+	if (!result.is_ok()) {
+		*error = result.error().to_c();
+		return error->err;
+	}
+	*stats = result.value();
+	return 0;
+}
+
+extern "C" int bsend_engine_full_send(bsend_host_fs* fs, bsend_host_out* out, bsend_host_files* files,
+				      const bsend_send_params* params, bsend_send_stats* stats, bsend_error* error)
+{
+	auto result = send_subvolume(fs, out, files, *params);
 	if (!result.is_ok()) {
 		*error = result.error().to_c();
 		return error->err;

@@ -77,6 +77,34 @@ int bsend_host_read(struct bsend_host_fs *fs, uint64_t devid, uint64_t physical,
  */
 uint32_t bsend_host_stream_crc32c(uint32_t seed, const void *data, size_t len);
 
+/* The stream's destination: the send fd in the kernel. */
+struct bsend_host_out;
+
+/*
+ * Writes all of buf[0, len) to the stream, or fails: -EINTR when a fatal
+ * signal is pending, -EPIPE when the reader is gone, another errno. Partial
+ * writes and interrupted writes of a non-fatal signal are retried.
+ */
+int bsend_host_write(struct bsend_host_out *out, const void *buf, size_t len);
+
+/* The files of the subvolumes being sent, as the host opens them. */
+struct bsend_host_files;
+
+/*
+ * Reads len bytes at offset of inode (root, ino, gen) into buf, through the
+ * page cache (the kernel opens the inode by file handle). -ESTALE when the
+ * inode is gone or has another generation, -EIO when the file is shorter.
+ */
+int bsend_host_read_file(struct bsend_host_files *files, uint64_t root,
+			 uint64_t ino, uint64_t gen, uint64_t offset,
+			 void *buf, size_t len);
+
+/*
+ * Called between units of work: yields the CPU if others wait, and returns
+ * a negative errno when the send must stop (-EINTR: a fatal signal).
+ */
+int bsend_host_checkpoint(void);
+
 /* ---- Engine entry points ---------------------------------------------- */
 
 /*
@@ -136,6 +164,31 @@ struct bsend_tree_stats {
 int bsend_engine_tree_stats(struct bsend_host_fs *fs, uint64_t tree_id,
 			    struct bsend_tree_stats *stats,
 			    struct bsend_error *error);
+
+/* A send as BSEND_IOC_SEND asks for it. */
+struct bsend_send_params {
+	uint64_t subvolume;	/* tree id of the read-only subvolume */
+	uint64_t flags;		/* BTRFS_SEND_FLAG_* */
+	uint32_t version;	/* stream version */
+};
+
+struct bsend_send_stats {
+	uint64_t inodes;
+	uint64_t commands;
+	uint64_t data_bytes;	/* file data in WRITE commands */
+	uint64_t stream_bytes;
+};
+
+/*
+ * Sends the subvolume: reads the committed trees through fs, file data
+ * through files, writes the stream to out. -EPERM when the subvolume is not
+ * read-only.
+ */
+int bsend_engine_full_send(struct bsend_host_fs *fs, struct bsend_host_out *out,
+			   struct bsend_host_files *files,
+			   const struct bsend_send_params *params,
+			   struct bsend_send_stats *stats,
+			   struct bsend_error *error);
 
 /* Stream versions the engine writes. */
 uint32_t bsend_engine_proto_min(void);

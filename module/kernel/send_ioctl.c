@@ -10,6 +10,7 @@
 
 #include "module/core/platform.h"
 #include "uapi/bsend.h"
+#include "host.h"
 #include "internal.h"
 #include "request.h"
 
@@ -97,16 +98,47 @@ static int validate_send(struct bsend_send *send,
 	return open_output(send);
 }
 
+/* Runs the engine on the validated request. */
+static int run_send(struct bsend_send *send)
+{
+	struct bsend_host_out out = { .file = send->out };
+	struct bsend_host_files files = {
+		.mnt = send->fs_req.subvol->f_path.mnt,
+	};
+	struct bsend_send_params params = {
+		.subvolume = send->fs_req.subvol_root,
+		.flags = send->args.flags,
+		.version = send->args.flags & BTRFS_SEND_FLAG_VERSION ?
+			   (send->args.version ?: bsend_engine_proto_max()) : 1,
+	};
+	struct bsend_send_stats stats = {};
+	struct bsend_error error = {};
+	int ret;
+
+	if (send->args.clone_sources_count || send->args.parent_root)
+		return -EOPNOTSUPP;	/* incremental sends and clones: not yet */
+	ret = bsend_fs_request_sync(&send->fs_req);
+	if (ret)
+		return ret;
+	out.pos = send->out->f_pos;
+	ret = bsend_engine_full_send(&send->fs_req.fs, &out, &files, &params,
+				     &stats, &error);
+	bsend_host_files_close(&files);
+	if (ret && ret != -EINTR && ret != -EPIPE && ret != -EPERM)
+		pr_err("bsend: send of root %llu: %s, ino %llu, bytenr %llu (expected %llu, found %llu): %d\n",
+		       params.subvolume, error.cause, error.ino, error.bytenr,
+		       error.expected, error.found, ret);
+	return ret;
+}
+
 long bsend_ioctl_send(struct bsend_ioctl_send_args __user *uargs)
 {
 	struct bsend_send send = {};
 	int ret;
 
 	ret = validate_send(&send, uargs);
-	if (!ret) {
-		/* The send engine does not exist yet: everything validated. */
-		ret = -EOPNOTSUPP;
-	}
+	if (!ret)
+		ret = run_send(&send);
 	send_release(&send);
 	return ret;
 }

@@ -19,6 +19,8 @@ constexpr u64 kRegular = 0100000, kDirectory = 0040000, kSymlink = 0120000, kCha
 bool is_type(u64 mode, u64 type) { return (mode & kTypeMask) == type; }
 
 constexpr StringView kCapabilityXattr = "security.capability";
+constexpr StringView kAclAccessXattr = "system.posix_acl_access";
+constexpr StringView kAclDefaultXattr = "system.posix_acl_default";
 
 // The key offset of a DIR_ITEM or XATTR_ITEM: crc32c seeded with ~1, no
 // inversions (btrfs_name_hash).
@@ -61,7 +63,7 @@ private:
 	Result<void> process_refs();
 	Result<void> send_xattrs(Bytes item, const Text& path);
 	Result<void> send_extent(const format::Key& key, Bytes item);
-	Result<void> send_capability_again(const Text& path);
+	Result<void> send_capability(const Text& path);
 	// NO_FILE_DATA: where data would have been written.
 	Result<void> send_update_extent(const Text& path, u64 offset, u64 length);
 	Result<void> finish_inode();
@@ -72,6 +74,8 @@ private:
 	Result<void> send_simple_path(u16 command, u16 attribute, StringView first, StringView second);
 	Result<void> send_utimes(const InodeInfo& info, const Text& path);
 	Result<void> end_command();
+	// Yields, and stops the send when the host says so (a fatal signal).
+	Result<void> checkpoint();
 
 	tree::Filesystem& fs_;
 	FileData& data_;
@@ -90,6 +94,14 @@ private:
 	Vec<u64> pending_order_;
 	Vec<u8> buffer_;			// file data of one WRITE
 };
+
+Result<void> FullSender::checkpoint()
+{
+	int ret = bsend_host_checkpoint();
+	if (ret < 0)
+		return Error::make(-ret, "send interrupted").at_ino(cur_.ino);
+	return {};
+}
 
 Result<void> FullSender::end_command()
 {
@@ -350,13 +362,23 @@ Result<void> FullSender::process_refs()
 
 Result<void> FullSender::send_xattrs(Bytes item, const Text& path)
 {
+	// An empty POSIX ACL is stored as an xattr with no data, which the
+	// receiving side cannot set: it gets an ACL header with no entries
+	// (struct posix_acl_xattr_header, version 2) instead.
+	static const u8 kEmptyAcl[4] = {2, 0, 0, 0};
 	format::DirEntries entries(item);
 	format::DirEntry entry;
 	while (TRY(entries.next(&entry))) {
+		// Sent after CHOWN, by send_capability().
+		if (entry.name == kCapabilityXattr)
+			continue;
+		Bytes data = entry.data;
+		if (data.empty() && (entry.name == kAclAccessXattr || entry.name == kAclDefaultXattr))
+			data = Bytes(kEmptyAcl, sizeof(kEmptyAcl));
 		TRY(out_.begin(BSEND_SEND_C_SET_XATTR));
 		TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
 		TRY(out_.put_path(BSEND_SEND_A_XATTR_NAME, entry.name));
-		TRY(out_.put_bytes(BSEND_SEND_A_XATTR_DATA, entry.data));
+		TRY(out_.put_bytes(BSEND_SEND_A_XATTR_DATA, data));
 		TRY(end_command());
 	}
 	return {};
@@ -416,6 +438,7 @@ Result<void> FullSender::send_extent(const format::Key& key, Bytes item_bytes)
 		TRY(buffer_.resize(chunk));
 		piece.file_offset = at;
 		piece.extent_offset = item.offset() + (at - start);
+		TRY(checkpoint());
 		TRY(data_.read(piece, buffer_.data(), chunk));
 		TRY(out_.put_bytes(BSEND_SEND_A_DATA, Bytes(buffer_.data(), chunk)));
 		TRY(end_command());
@@ -437,9 +460,10 @@ Result<void> FullSender::send_update_extent(const Text& path, u64 offset, u64 le
 	return {};
 }
 
-Result<void> FullSender::send_capability_again(const Text& path)
+Result<void> FullSender::send_capability(const Text& path)
 {
-	// CHOWN drops file capabilities on the receiving side; send them again.
+	// CHOWN drops file capabilities on the receiving side, so they are sent
+	// after it, and only then.
 	u32 hash = name_hash(kCapabilityXattr);
 	tree::TreePath lookup(fs_, subvolume_.root);
 	format::Key key{cur_.ino, BTRFS_XATTR_ITEM_KEY, hash};
@@ -482,7 +506,7 @@ Result<void> FullSender::finish_inode()
 		TRY(out_.put_u64(BSEND_SEND_A_MODE, cur_.mode & 07777));
 		TRY(end_command());
 	}
-	TRY(send_capability_again(path));
+	TRY(send_capability(path));
 	if (is_type(cur_.mode, kDirectory))
 		TRY(mark_dir_changed(cur_.ino));
 	else
@@ -494,7 +518,8 @@ Result<void> FullSender::finish_inode()
 
 Result<SendStats> FullSender::run()
 {
-	TRY(out_.write_header());
+	if (options_.stream_header)
+		TRY(out_.write_header());
 	TRY(out_.begin(BSEND_SEND_C_SUBVOL));
 	TRY(out_.put_path(BSEND_SEND_A_PATH, options_.name));
 	TRY(out_.put_uuid(BSEND_SEND_A_UUID, subvolume_.uuid));
@@ -510,6 +535,7 @@ Result<SendStats> FullSender::run()
 		if (!have_cur_ || key.objectid != cur_.ino) {
 			if (have_cur_)
 				TRY(finish_inode());
+			TRY(checkpoint());
 			if (key.type != BTRFS_INODE_ITEM_KEY)
 				return Error::make(err::kCorrupt, "inode items do not start with its inode item")
 					.at_ino(key.objectid)
@@ -535,8 +561,10 @@ Result<SendStats> FullSender::run()
 	if (have_cur_)
 		TRY(finish_inode());
 	TRY(flush_dir_utimes());
-	TRY(out_.begin(BSEND_SEND_C_END));
-	TRY(end_command());
+	if (options_.end_command) {
+		TRY(out_.begin(BSEND_SEND_C_END));
+		TRY(end_command());
+	}
 	return stats_;
 }
 

@@ -6,7 +6,8 @@
 //   (creating a parent directory that comes later in inode order first,
 //   under its own orphan name), RENAME to its first reference, LINK for the
 //   others, SET_XATTR, WRITE, TRUNCATE, CHOWN, CHMOD, security.capability
-//   again, UTIMES; directories' UTIMES once their entries are all made;
+//   (which CHOWN would drop), UTIMES; directories' UTIMES once their
+//   entries are all made;
 //   END.
 //
 // Paths are built by walking references up to the subvolume root: no
@@ -26,6 +27,8 @@ struct FullSendOptions {
 	u64 subvolume = 0;		// tree id of the subvolume to send
 	StringView name;		// the SUBVOL command's path
 	bool send_file_data = true;	// false: BTRFS_SEND_FLAG_NO_FILE_DATA
+	bool stream_header = true;	// false: BTRFS_SEND_FLAG_OMIT_STREAM_HEADER
+	bool end_command = true;	// false: BTRFS_SEND_FLAG_OMIT_END_CMD
 };
 
 struct SendStats {

@@ -4,6 +4,7 @@
 
 namespace bsend::err {
 
+constexpr int kPermission = 1;		// EPERM
 constexpr int kNoEntry = 2;		// ENOENT
 constexpr int kIo = 5;			// EIO
 constexpr int kNoMemory = 12;		// ENOMEM

@@ -35,4 +35,27 @@ Result<SubvolumeInfo> read_subvolume(Filesystem& fs, u64 tree_id)
 	return info;
 }
 
+Result<void> read_subvolume_name(Filesystem& fs, u64 tree_id, Vec<char>* name)
+{
+	name->clear();
+	TreePath path(fs, TRY(fs.tree_root(BTRFS_ROOT_TREE_OBJECTID)));
+	if (!TRY(path.search({tree_id, BTRFS_ROOT_BACKREF_KEY, 0})) || path.key().objectid != tree_id ||
+	    path.key().type != BTRFS_ROOT_BACKREF_KEY)
+		return {};
+	Bytes item = path.data();
+	if (item.size() < sizeof(btrfs_root_ref))
+		return Error::make(err::kCorrupt, "root backref smaller than its struct")
+			.at_ino(tree_id)
+			.at_bytenr(path.leaf_bytenr());
+	u64 length = BSEND_FIELD(item.data(), btrfs_root_ref, name_len);
+	if (item.size() - sizeof(btrfs_root_ref) < length)
+		return Error::make(err::kCorrupt, "root backref name exceeds its item")
+			.at_ino(tree_id)
+			.at_bytenr(path.leaf_bytenr());
+	TRY(name->reserve(length));
+	for (u64 i = 0; i < length; i++)
+		TRY(name->push(static_cast<char>(item.data()[sizeof(btrfs_root_ref) + i])));
+	return {};
+}
+
 } // namespace bsend::tree

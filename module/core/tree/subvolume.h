@@ -2,6 +2,7 @@
 // is and what send needs to know about it.
 #pragma once
 
+#include "module/core/support/vec.h"
 #include "module/core/tree/filesystem.h"
 
 namespace bsend::tree {
@@ -21,5 +22,9 @@ struct SubvolumeInfo {
 
 // The newest ROOT_ITEM of tree_id; -ENOENT when there is none.
 Result<SubvolumeInfo> read_subvolume(Filesystem& fs, u64 tree_id);
+
+// The subvolume's name in its parent directory, from its ROOT_BACKREF;
+// empty for a tree that has none (the top-level subvolume).
+Result<void> read_subvolume_name(Filesystem& fs, u64 tree_id, Vec<char>* name);
 
 } // namespace bsend::tree

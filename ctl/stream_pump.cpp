@@ -1,0 +1,73 @@
+#include "ctl/stream_pump.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+#include <vector>
+
+namespace sendctl {
+
+Result<StreamPump *> StreamPump::start(int output_fd)
+{
+	// A reader that goes away shows as EPIPE from write(), not as a signal
+	// that kills sendctl before it can say what happened.
+	std::signal(SIGPIPE, SIG_IGN);
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return Error{errno, std::string("cannot create the stream pipe: ") + std::strerror(errno)};
+	auto *pump = new StreamPump(output_fd);
+	pump->read_end_.reset(fds[0]);
+	pump->write_end_.reset(fds[1]);
+	pump->thread_ = std::thread(&StreamPump::copy, pump);
+	return pump;
+}
+
+StreamPump::~StreamPump()
+{
+	write_end_.reset();
+	if (thread_.joinable())
+		thread_.join();
+}
+
+void StreamPump::copy()
+{
+	std::vector<char> buffer(1 << 20);
+	while (true) {
+		ssize_t n = read(read_end_.get(), buffer.data(), buffer.size());
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				copy_errno_ = errno;
+			break;
+		}
+		for (ssize_t done = 0; done < n;) {
+			ssize_t written = write(output_fd_, buffer.data() + done, n - done);
+			if (written < 0 && errno == EINTR)
+				continue;
+			if (written < 0) {
+				copy_errno_ = errno;
+				// Closing our end makes the module's next write fail
+				// with EPIPE, which ends the send.
+				read_end_.reset();
+				return;
+			}
+			done += written;
+			bytes_ += written;
+		}
+	}
+}
+
+Status StreamPump::finish()
+{
+	write_end_.reset();
+	if (thread_.joinable())
+		thread_.join();
+	if (copy_errno_)
+		return Error{copy_errno_, std::string("cannot write the stream: ") + std::strerror(copy_errno_)};
+	return success();
+}
+
+}  // namespace sendctl

@@ -1,0 +1,45 @@
+// The pipe between the module and the stream's real destination, as btrfs
+// send has it: the module writes into a pipe that sendctl owns, and a thread
+// copies from it to the output. So the output can be anything a process can
+// write (/dev/null, a socket, a terminal-less pipe), whatever the kernel's
+// own writes support, and a reader that goes away ends the send with EPIPE.
+#ifndef SENDCTL_STREAM_PUMP_H
+#define SENDCTL_STREAM_PUMP_H
+
+#include <cstdint>
+#include <thread>
+
+#include "ctl/result.h"
+#include "ctl/unique_fd.h"
+
+namespace sendctl {
+
+class StreamPump {
+public:
+	// Starts copying to output_fd; module_fd() is what the module writes.
+	static Result<StreamPump *> start(int output_fd);
+	~StreamPump();
+
+	int module_fd() const { return write_end_.get(); }
+
+	// After the ioctl returned: closes the module's end, waits for the copy
+	// to drain, and returns how it went.
+	Status finish();
+
+	std::uint64_t bytes_copied() const { return bytes_; }
+
+private:
+	explicit StreamPump(int output_fd) : output_fd_(output_fd) {}
+	void copy();
+
+	int output_fd_;
+	UniqueFd read_end_;
+	UniqueFd write_end_;
+	std::thread thread_;
+	int copy_errno_ = 0;
+	std::uint64_t bytes_ = 0;
+};
+
+}  // namespace sendctl
+
+#endif

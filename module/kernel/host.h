@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel's definitions of the engine's opaque host types
+ * (module/core/platform.h): the stream's output and the file reader.
+ */
+#ifndef BSEND_KERNEL_HOST_H
+#define BSEND_KERNEL_HOST_H
+
+#include <linux/types.h>
+
+struct file;
+struct vfsmount;
+
+struct bsend_host_out {
+	struct file *file;	/* the send fd */
+	loff_t pos;
+};
+
+struct bsend_host_files {
+	struct vfsmount *mnt;	/* the sent subvolume's mount */
+	struct file *file;	/* the inode open now, or NULL */
+	u64 root, ino, gen;	/* which one it is */
+};
+
+void bsend_host_files_close(struct bsend_host_files *files);
+
+#endif /* BSEND_KERNEL_HOST_H */

@@ -1,0 +1,106 @@
+// Reads a version 1 send stream (uapi/bsend_stream.h) command by command,
+// strictly: the magic and version of every stream header, each command's
+// length and crc32c, the framing and size of every attribute, and the
+// attributes each command must carry. Knows nothing of what commands do;
+// an applier or a dump prints or performs them.
+//
+//	StreamReader reader(fd);
+//	for (;;) {
+//		auto next = reader.next();
+//		if (!next.ok()) ... next.error().message
+//		if (!next.value()) break;		// input ended after an END
+//		const Command& command = *next.value();
+//	}
+//
+// Streams may follow one another in the input, as btrfs receive accepts:
+// after an END command the reader expects another stream header or the end
+// of the input. Input that ends anywhere else is an error; in particular a
+// stream without END is how a cancelled send shows.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ctl/result.h"
+#include "uapi/bsend_stream.h"
+
+namespace bsend::test {
+
+using Uuid = std::array<uint8_t, 16>;
+
+struct Timespec {
+	uint64_t seconds = 0;
+	uint32_t nanoseconds = 0;
+};
+
+// One command of the input with its attributes. The reader has checked that
+// every attribute present has its kind's size and that the command's
+// required attributes are present, so the accessors cannot fail; an absent
+// attribute reads as empty or zero.
+class Command {
+public:
+	uint16_t number() const { return number_; }	// BSEND_SEND_C_*
+	uint64_t index() const { return index_; }	// 1 for the first command of the input
+	uint64_t offset() const { return offset_; }	// input byte of the command header
+	uint32_t stream() const { return stream_; }	// 0 for the first stream of the input
+
+	bool has(uint16_t attribute) const;
+	std::string_view bytes(uint16_t attribute) const;
+	uint64_t u64(uint16_t attribute) const;
+	Uuid uuid(uint16_t attribute) const;
+	Timespec timespec(uint16_t attribute) const;
+
+	// "command #3 WRITE at byte 120": where the command is, for messages.
+	std::string where() const;
+
+private:
+	friend class StreamReader;
+
+	struct Slot {
+		uint32_t offset = 0;	// into payload_
+		uint16_t length = 0;
+		bool present = false;
+	};
+
+	uint16_t number_ = 0;
+	uint64_t index_ = 0;
+	uint64_t offset_ = 0;
+	uint32_t stream_ = 0;
+	std::vector<uint8_t> payload_;	// the attribute bytes after the command header
+	std::array<Slot, BSEND_SEND_A_MAX_V1 + 1> slots_{};
+};
+
+class StreamReader {
+public:
+	// Reads from fd, which the caller keeps open and owns.
+	explicit StreamReader(int fd) : fd_(fd) {}
+
+	// The next command, reading a stream header first where one is due, or
+	// no command when the input has ended right after an END command.
+	sendctl::Result<std::optional<Command>> next();
+
+	uint64_t position() const { return position_; }	// bytes consumed
+	uint32_t streams() const { return streams_; }		// headers read
+
+private:
+	// Reads up to length bytes; fewer only at the end of the input.
+	sendctl::Result<size_t> read_up_to(uint8_t* buffer, size_t length);
+	// False when the input ends cleanly where a stream header could start.
+	sendctl::Result<bool> read_stream_header();
+	sendctl::Result<Command> read_command();
+	static sendctl::Status parse_attributes(Command& command);
+	static sendctl::Status check_required(const Command& command);
+
+	int fd_;
+	uint64_t position_ = 0;
+	uint32_t streams_ = 0;
+	uint64_t commands_ = 0;
+	bool in_stream_ = false;	// a header was read and its END was not
+	std::string last_read_;		// "command #5 WRITE at byte 250", for messages
+};
+
+} // namespace bsend::test
