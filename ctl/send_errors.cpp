@@ -48,8 +48,12 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 		return "the devices passed do not cover all devices of the"
 		       " filesystem of " + subvol + ", or one is passed twice";
 	case EUCLEAN:
-		return "a device superblock of the filesystem of " + subvol +
-		       " fails its checksum (the filesystem may be corrupt)";
+		return "the filesystem of " + subvol + " has corrupt metadata"
+		       " (a superblock or tree block fails its checks; the"
+		       " kernel log names the block)";
+	case EPIPE:
+		return "the reader of the stream went away before the send"
+		       " ended";
 	case ENOTTY:
 		return "/dev/bsend does not know BSEND_IOC_SEND: sendctl and"
 		       " the bsend module do not match";
