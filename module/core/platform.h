@@ -105,6 +105,15 @@ int bsend_host_read_file(struct bsend_host_files *files, uint64_t root,
  */
 int bsend_host_checkpoint(void);
 
+/*
+ * Decompresses a btrfs compressed extent (compression as in
+ * btrfs_file_extent_item: 1 zlib, 2 lzo, 3 zstd) of in_len bytes into
+ * exactly out_len bytes. Only offline hosts need it (the kernel reads file
+ * data through the page cache); others return -EOPNOTSUPP.
+ */
+int bsend_host_decompress(uint8_t compression, const void *in, size_t in_len,
+			  void *out, size_t out_len);
+
 /* ---- Engine entry points ---------------------------------------------- */
 
 /*

@@ -101,3 +101,13 @@ void bsend_host_files_close(struct bsend_host_files *files)
 		fput(files->file);
 	files->file = NULL;
 }
+
+/*
+ * The kernel reads file data through the page cache, where btrfs itself
+ * decompresses: the engine's offline decompression is never needed here.
+ */
+int bsend_host_decompress(uint8_t compression, const void *in, size_t in_len,
+			  void *out, size_t out_len)
+{
+	return -EOPNOTSUPP;
+}

@@ -52,6 +52,11 @@ void make_source(const std::string& root)
 	write_file(root + "/dir/sub/file", "hello\n");
 	write_file(root + "/inline", "small");
 	write_file(root + "/big", std::string(300000, 'b') + "end");
+	std::string text;
+	for (int i = 0; text.size() < 700000; i++)
+		text += "line " + std::to_string(i) + " of a compressible file\n";
+	write_file(root + "/text", text);
+	write_file(root + "/inline-text", std::string(1500, 'i'));
 	write_file(root + "/xattrs", "x");
 	ASSERT_EQ(setxattr((root + "/xattrs").c_str(), "user.small", "value", 5, 0), 0);
 	// Over 4 KiB values need btrfs: the VM cases have them. /tmp may be ext4.
@@ -137,10 +142,25 @@ TEST_P(FullSend, ReceivedTreeEqualsTheSource)
 	EXPECT_EQ(dump, "parsed\n");
 }
 
+namespace {
+
+ImageOptions compressed(const char* algorithm)
+{
+	ImageOptions options;
+	options.extra = std::string("--compress ") + algorithm;
+	return options;
+}
+
+} // namespace
+
 INSTANTIATE_TEST_SUITE_P(Images, FullSend,
 			 testing::Values(ImageOptions{"crc32c", 16384}, ImageOptions{"xxhash", 4096},
-					 ImageOptions{"crc32c", 4096, true}),
+					 ImageOptions{"crc32c", 4096, true}, compressed("zlib"), compressed("lzo"),
+					 compressed("zstd")),
 			 [](const testing::TestParamInfo<ImageOptions>& info) {
-				 return info.param.csum + "_" + std::to_string(info.param.nodesize) +
-					(info.param.mixed ? "_mixed" : "");
+				 std::string name = info.param.csum + "_" + std::to_string(info.param.nodesize) +
+						    (info.param.mixed ? "_mixed" : "");
+				 if (!info.param.extra.empty())
+					 name += "_" + info.param.extra.substr(info.param.extra.rfind(' ') + 1);
+				 return name;
 			 });

@@ -1,23 +1,22 @@
 #include "module/core/send/disk_file_data.h"
 
 #include "module/core/format/items.h"
+#include "module/core/support/bytes.h"
 #include "module/core/support/checked.h"
 #include "module/core/support/errno.h"
 
 namespace bsend::send {
 
-Result<void> DiskFileData::read(const ExtentPiece& piece, u8* buffer, usize length)
+namespace {
+
+// A compressed extent holds at most 128 KiB of data (BTRFS_MAX_UNCOMPRESSED);
+// anything larger on disk is corrupt, not a reason to allocate.
+constexpr u64 kMaxUncompressed = 128 * 1024;
+
+} // namespace
+
+Result<void> DiskFileData::read_raw(const ExtentPiece& piece, u64 logical, u8* buffer, usize length)
 {
-	if (piece.compression != format::kCompressNone)
-		return Error::make(err::kNotSupported, "compressed extents are not readable offline yet")
-			.at_ino(piece.ino)
-			.at_bytenr(piece.disk_bytenr);
-	if (!range_inside(piece.extent_offset, length, piece.disk_num_bytes))
-		return Error::make(err::kCorrupt, "file extent piece outside its disk extent")
-			.at_ino(piece.ino)
-			.at_bytenr(piece.disk_bytenr)
-			.mismatch(piece.disk_num_bytes, piece.extent_offset + length);
-	u64 logical = piece.disk_bytenr + piece.extent_offset;
 	auto mapping = TRY(fs_.map(logical, length));
 	int ret = -err::kIo;
 	for (u32 copy = 0; copy < mapping.num_copies && ret < 0; copy++)
@@ -25,6 +24,60 @@ Result<void> DiskFileData::read(const ExtentPiece& piece, u8* buffer, usize leng
 				      length);
 	if (ret < 0)
 		return Error::make(-ret, "cannot read file data").at_ino(piece.ino).at_bytenr(logical);
+	return {};
+}
+
+Result<void> DiskFileData::decompress(const ExtentPiece& piece)
+{
+	u64 key = piece.inline_data.empty() ? piece.disk_bytenr : 0;
+	if (key == extent_key_ && piece.ino == extent_ino_ && extent_.size() == piece.ram_bytes)
+		return {};
+	if (piece.ram_bytes == 0 || piece.ram_bytes > kMaxUncompressed)
+		return Error::make(err::kCorrupt, "compressed extent size out of range")
+			.at_ino(piece.ino)
+			.at_bytenr(piece.disk_bytenr)
+			.mismatch(kMaxUncompressed, piece.ram_bytes);
+	Bytes input = piece.inline_data;
+	if (input.empty()) {
+		if (piece.disk_num_bytes == 0 || piece.disk_num_bytes > kMaxUncompressed)
+			return Error::make(err::kCorrupt, "compressed extent disk size out of range")
+				.at_ino(piece.ino)
+				.at_bytenr(piece.disk_bytenr)
+				.mismatch(kMaxUncompressed, piece.disk_num_bytes);
+		TRY(compressed_.resize(piece.disk_num_bytes));
+		TRY(read_raw(piece, piece.disk_bytenr, compressed_.data(), compressed_.size()));
+		input = Bytes(compressed_.data(), compressed_.size());
+	}
+	extent_key_ = ~0ull;
+	TRY(extent_.resize(piece.ram_bytes));
+	int ret = bsend_host_decompress(piece.compression, input.data(), input.size(), extent_.data(), extent_.size());
+	if (ret < 0)
+		return Error::make(-ret, "cannot decompress a file extent")
+			.at_ino(piece.ino)
+			.at_bytenr(piece.disk_bytenr)
+			.mismatch(piece.ram_bytes, input.size());
+	extent_key_ = key;
+	extent_ino_ = piece.ino;
+	return {};
+}
+
+Result<void> DiskFileData::read(const ExtentPiece& piece, u8* buffer, usize length)
+{
+	if (piece.compression == format::kCompressNone) {
+		if (!range_inside(piece.extent_offset, length, piece.disk_num_bytes))
+			return Error::make(err::kCorrupt, "file extent piece outside its disk extent")
+				.at_ino(piece.ino)
+				.at_bytenr(piece.disk_bytenr)
+				.mismatch(piece.disk_num_bytes, piece.extent_offset + length);
+		return read_raw(piece, piece.disk_bytenr + piece.extent_offset, buffer, length);
+	}
+	TRY(decompress(piece));
+	if (!range_inside(piece.extent_offset, length, extent_.size()))
+		return Error::make(err::kCorrupt, "file extent piece outside its decompressed extent")
+			.at_ino(piece.ino)
+			.at_bytenr(piece.disk_bytenr)
+			.mismatch(extent_.size(), piece.extent_offset + length);
+	copy_bytes(buffer, extent_.data() + piece.extent_offset, length);
 	return {};
 }
 

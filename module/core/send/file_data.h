@@ -4,6 +4,7 @@
 #pragma once
 
 #include "module/core/support/result.h"
+#include "module/core/support/span.h"
 
 namespace bsend::send {
 
@@ -15,7 +16,9 @@ struct ExtentPiece {
 	u64 disk_bytenr = 0;		// the extent's logical start on disk
 	u64 disk_num_bytes = 0;
 	u64 extent_offset = 0;		// of the piece inside the uncompressed extent
-	u8 compression = 0;		// BTRFS_COMPRESS_*
+	u64 ram_bytes = 0;		// the extent's uncompressed size
+	u8 compression = 0;		// format::Compression
+	Bytes inline_data;		// a compressed inline extent's bytes
 };
 
 class FileData {

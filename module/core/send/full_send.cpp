@@ -396,13 +396,24 @@ Result<void> FullSender::send_extent(const format::Key& key, Bytes item_bytes)
 	TRY(current_path(cur_.ino, &path));
 
 	if (item.is_inline()) {
-		if (item.compression() != format::kCompressNone)
-			return Error::make(err::kNotSupported, "compressed inline extents are not readable offline yet")
-				.at_ino(cur_.ino);
 		Bytes data = item.inline_data();
-		u64 length = data.size() < cur_.size - start ? data.size() : cur_.size - start;
+		bool compressed = item.compression() != format::kCompressNone;
+		u64 stored = compressed ? item.ram_bytes() : data.size();
+		u64 length = stored < cur_.size - start ? stored : cur_.size - start;
 		if (!options_.send_file_data)
 			return send_update_extent(path, start, length);
+		if (compressed) {
+			ExtentPiece piece;
+			piece.ino = cur_.ino;
+			piece.generation = cur_.generation;
+			piece.file_offset = start;
+			piece.ram_bytes = item.ram_bytes();
+			piece.compression = static_cast<u8>(item.compression());
+			piece.inline_data = data;
+			TRY(buffer_.resize(length));
+			TRY(data_.read(piece, buffer_.data(), length));
+			data = Bytes(buffer_.data(), length);
+		}
 		TRY(out_.begin(BSEND_SEND_C_WRITE));
 		TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
 		TRY(out_.put_u64(BSEND_SEND_A_FILE_OFFSET, start));
@@ -427,6 +438,7 @@ Result<void> FullSender::send_extent(const format::Key& key, Bytes item_bytes)
 	piece.generation = cur_.generation;
 	piece.disk_bytenr = item.disk_bytenr();
 	piece.disk_num_bytes = item.disk_num_bytes();
+	piece.ram_bytes = item.ram_bytes();
 	piece.compression = static_cast<u8>(item.compression());
 	for (u64 at = start; at < end;) {
 		TRY(out_.begin(BSEND_SEND_C_WRITE));
