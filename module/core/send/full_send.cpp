@@ -168,14 +168,13 @@ Result<bool> FullSender::first_ref(u64 ino, u64* parent, Text* name)
 Result<void> FullSender::current_path(u64 ino, Text* out)
 {
 	// Names from ino up to the root (or to an orphan), then joined in
-	// reverse. Bounded by the inode count, not by a buffer or the stack.
+	// reverse. No recursion and no depth limit; a reference loop (corrupt
+	// metadata) is caught by Brent's cycle detection in O(depth).
 	Vec<Text> names;
 	Text name;
 	u64 at = ino;
-	u64 steps = 0;
+	u64 marker = ino, steps_since_marker = 0, marker_interval = 1;
 	while (at != kRootDir) {
-		if (++steps > (1ull << 32))
-			return Error::make(err::kCorrupt, "reference loop above inode").at_ino(ino);
 		if (!processed(at)) {
 			u64* early = early_dirs_.find(at);
 			u64 generation = early ? *early : TRY(read_inode_info(fs_, subvolume_.root, at)).generation;
@@ -188,6 +187,13 @@ Result<void> FullSender::current_path(u64 ino, Text* out)
 			return Error::make(err::kCorrupt, "inode has no reference to its directory").at_ino(at);
 		TRY(names.push(bsend::move(name)));
 		at = parent;
+		if (at == marker)
+			return Error::make(err::kCorrupt, "directory references form a loop").at_ino(ino);
+		if (++steps_since_marker == marker_interval) {
+			marker = at;
+			marker_interval *= 2;
+			steps_since_marker = 0;
+		}
 	}
 	out->clear();
 	for (usize i = names.size(); i > 0; i--) {
