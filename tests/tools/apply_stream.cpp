@@ -1,4 +1,5 @@
 #include "tests/tools/apply_stream.h"
+#include "tests/tools/uuid_text.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -32,16 +33,6 @@ constexpr mode_t kSubvolumeMode = 0755;
 std::string quoted(std::string_view text)
 {
 	return "\"" + std::string(text) + "\"";
-}
-
-std::string uuid_text(const Uuid& uuid)
-{
-	char text[40];
-	std::snprintf(text, sizeof(text),
-		      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", uuid[0], uuid[1],
-		      uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7], uuid[8], uuid[9], uuid[10], uuid[11],
-		      uuid[12], uuid[13], uuid[14], uuid[15]);
-	return text;
 }
 
 // A failed call. what is built before the call, so errno is still the call's.
@@ -376,8 +367,8 @@ Status StreamApplier::clone(const Command& command)
 	Uuid source_subvolume = command.uuid(BSEND_SEND_A_CLONE_UUID);
 	if (source_subvolume != subvolume_uuid_)
 		return refused(command, EXDEV,
-			       "clone source outside the stream: subvolume " + uuid_text(source_subvolume) +
-				       " is not the stream's " + uuid_text(subvolume_uuid_));
+			       "clone source outside the stream: subvolume " + uuid_text(source_subvolume.data()) +
+				       " is not the stream's " + uuid_text(subvolume_uuid_.data()));
 	auto destination = file_for_writing(command);
 	if (!destination.ok())
 		return destination.error();

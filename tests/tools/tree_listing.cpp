@@ -1,4 +1,5 @@
 #include "tests/tools/tree_listing.h"
+#include "tests/tools/uuid_text.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -20,16 +21,6 @@ template <typename... Args> void append(std::string* out, const char* format, Ar
 void append_key(std::string* out, const format::Key& key)
 {
 	append(out, "key (%" PRIu64 " %u %" PRIu64 ")", key.objectid, unsigned(key.type), key.offset);
-}
-
-std::string uuid_text(const u8* uuid)
-{
-	char text[40];
-	std::snprintf(text, sizeof(text),
-		      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", uuid[0], uuid[1],
-		      uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7], uuid[8], uuid[9], uuid[10], uuid[11],
-		      uuid[12], uuid[13], uuid[14], uuid[15]);
-	return text;
 }
 
 std::string name_text(StringView name) { return std::string(name.data(), name.length()); }

@@ -113,6 +113,22 @@ Result<bool> InodeExtrefs::next(InodeExtref* ref)
 	return true;
 }
 
+Result<bool> AnyInodeRefs::next(NamedRef* ref)
+{
+	if (is_extref_) {
+		InodeExtref extref;
+		if (!TRY(extrefs_.next(&extref)))
+			return false;
+		*ref = {extref.parent, extref.index, extref.name};
+		return true;
+	}
+	InodeRef plain;
+	if (!TRY(refs_.next(&plain)))
+		return false;
+	*ref = {parent_, plain.index, plain.name};
+	return true;
+}
+
 Result<bool> DirEntries::next(DirEntry* entry)
 {
 	if (at_ == item_.size())

@@ -248,6 +248,30 @@ private:
 	usize at_ = 0;
 };
 
+// A name of an inode in a directory, from an INODE_REF or INODE_EXTREF item.
+struct NamedRef {
+	u64 parent = 0;		// the directory
+	u64 index = 0;		// the name's DIR_INDEX
+	StringView name;
+};
+
+// Walks the names of an INODE_REF (parent in the key) or INODE_EXTREF
+// (parent in each entry) item alike.
+class AnyInodeRefs {
+public:
+	AnyInodeRefs(const Key& key, Bytes item) : parent_(key.offset), is_extref_(key.type == BTRFS_INODE_EXTREF_KEY),
+						   refs_(item), extrefs_(item)
+	{
+	}
+	Result<bool> next(NamedRef* ref);
+
+private:
+	u64 parent_;
+	bool is_extref_;
+	InodeRefs refs_;
+	InodeExtrefs extrefs_;
+};
+
 // Walks the struct btrfs_dir_item entries of a DIR_ITEM, DIR_INDEX or
 // XATTR_ITEM item.
 class DirEntries {

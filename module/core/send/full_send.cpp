@@ -140,29 +140,19 @@ Result<void> FullSender::orphan_name(u64 ino, u64 generation, Text* out)
 Result<bool> FullSender::first_ref(u64 ino, u64* parent, Text* name)
 {
 	tree::TreePath path(fs_, subvolume_.root);
-	if (TRY(path.search({ino, BTRFS_INODE_REF_KEY, 0})) && path.key().objectid == ino) {
-		format::Key key = path.key();
-		if (key.type == BTRFS_INODE_REF_KEY) {
-			format::InodeRefs refs(path.data());
-			format::InodeRef ref;
-			if (TRY(refs.next(&ref))) {
-				*parent = key.offset;
-				name->clear();
-				TRY(name->append(ref.name));
-				return true;
-			}
-		} else if (key.type == BTRFS_INODE_EXTREF_KEY) {
-			format::InodeExtrefs refs(path.data());
-			format::InodeExtref ref;
-			if (TRY(refs.next(&ref))) {
-				*parent = ref.parent;
-				name->clear();
-				TRY(name->append(ref.name));
-				return true;
-			}
-		}
-	}
-	return false;
+	if (!TRY(path.search({ino, BTRFS_INODE_REF_KEY, 0})))
+		return false;
+	format::Key key = path.key();
+	if (key.objectid != ino || (key.type != BTRFS_INODE_REF_KEY && key.type != BTRFS_INODE_EXTREF_KEY))
+		return false;
+	format::AnyInodeRefs refs(key, path.data());
+	format::NamedRef ref;
+	if (!TRY(refs.next(&ref)))
+		return false;
+	*parent = ref.parent;
+	name->clear();
+	TRY(name->append(ref.name));
+	return true;
 }
 
 Result<void> FullSender::current_path(u64 ino, Text* out)
@@ -305,24 +295,13 @@ Result<void> FullSender::begin_inode(const InodeInfo& info)
 
 Result<void> FullSender::collect_refs(const format::Key& key, Bytes item)
 {
-	if (key.type == BTRFS_INODE_REF_KEY) {
-		format::InodeRefs refs(item);
-		format::InodeRef ref;
-		while (TRY(refs.next(&ref))) {
-			Ref recorded;
-			recorded.parent = key.offset;
-			TRY(recorded.name.append(ref.name));
-			TRY(refs_.push(bsend::move(recorded)));
-		}
-	} else {
-		format::InodeExtrefs refs(item);
-		format::InodeExtref ref;
-		while (TRY(refs.next(&ref))) {
-			Ref recorded;
-			recorded.parent = ref.parent;
-			TRY(recorded.name.append(ref.name));
-			TRY(refs_.push(bsend::move(recorded)));
-		}
+	format::AnyInodeRefs refs(key, item);
+	format::NamedRef ref;
+	while (TRY(refs.next(&ref))) {
+		Ref recorded;
+		recorded.parent = ref.parent;
+		TRY(recorded.name.append(ref.name));
+		TRY(refs_.push(bsend::move(recorded)));
 	}
 	return {};
 }
