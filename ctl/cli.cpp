@@ -4,8 +4,10 @@
 
 #include <boost/program_options.hpp>
 
+#include "ctl/cmd_dump.h"
 #include "ctl/cmd_info.h"
 #include "ctl/cmd_send.h"
+#include "ctl/cmd_status.h"
 #include "ctl/exit_status.h"
 #include "uapi/bsend.h"
 
@@ -22,9 +24,13 @@ struct Subcommand {
 };
 
 const Subcommand kSubcommands[] = {
+	{"dump", "print a send stream's commands as btrfs receive --dump does",
+	 run_dump_command},
 	{"info", "show what the loaded bsend module supports",
 	 run_info_command},
 	{"send", "send a subvolume as a btrfs send stream", run_send_command},
+	{"status", "list the sends in flight", run_status_command},
+	{"cancel", "end a send in flight", run_cancel_command},
 };
 
 po::options_description global_options()

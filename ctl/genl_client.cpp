@@ -1,5 +1,7 @@
 #include "ctl/genl_client.h"
 
+#include <functional>
+
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -37,22 +39,21 @@ using Callbacks = std::unique_ptr<nl_cb, CallbacksPut>;
 // How long to wait for the module's answer before giving up.
 constexpr time_t kReplyTimeoutSeconds = 10;
 
-// What the receive callbacks found: the parsed reply and whether the
-// exchange is over (ACK or error received).
+// How one exchange went: every reply parsed by the caller's function, and
+// whether it is over (ACK, end of a dump, or an error from the kernel).
 struct Exchange {
-	std::optional<Result<ModuleInfo>> reply;
+	std::function<void(nlmsghdr *)> on_reply;
 	int kernel_errno = 0;
 	bool done = false;
 };
 
 int on_valid(nl_msg *msg, void *arg)
 {
-	auto *exchange = static_cast<Exchange *>(arg);
-	exchange->reply = parse_module_info(nlmsg_hdr(msg));
+	static_cast<Exchange *>(arg)->on_reply(nlmsg_hdr(msg));
 	return NL_OK;
 }
 
-int on_ack(nl_msg *, void *arg)
+int on_done(nl_msg *, void *arg)
 {
 	static_cast<Exchange *>(arg)->done = true;
 	return NL_STOP;
@@ -71,9 +72,12 @@ Error netlink_error(const std::string &what, int nl_err)
 	return Error{EPROTO, what + ": " + nl_geterror(nl_err)};
 }
 
-}  // namespace
-
-Result<ModuleInfo> query_module_info()
+// Sends the module one request and feeds every reply to on_reply. A dump
+// ends with NLMSG_DONE, anything else with the ACK that nl_send_auto asks
+// for. add_attributes may put attributes into the request.
+Status exchange(std::uint8_t command, bool dump, const char *name,
+		const std::function<bool(nl_msg *)> &add_attributes,
+		const std::function<void(nlmsghdr *)> &on_reply)
 {
 	Socket sock(nl_socket_alloc());
 	Callbacks callbacks(nl_cb_alloc(NL_CB_DEFAULT));
@@ -98,34 +102,75 @@ Result<ModuleInfo> query_module_info()
 				     " \"" BSEND_GENL_NAME "\"", family);
 
 	if (!genlmsg_put(request.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
-			 NLM_F_REQUEST, BSEND_CMD_GET_INFO, BSEND_GENL_VERSION))
-		return Error{ENOMEM, "cannot build the GET_INFO request"};
+			 NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0), command,
+			 BSEND_GENL_VERSION) ||
+	    !add_attributes(request.get()))
+		return Error{ENOMEM, std::string("cannot build the ") + name + " request"};
 
 	Exchange exchange;
+	exchange.on_reply = on_reply;
 	nl_cb_set(callbacks.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid,
 		  &exchange);
-	nl_cb_set(callbacks.get(), NL_CB_ACK, NL_CB_CUSTOM, on_ack, &exchange);
+	nl_cb_set(callbacks.get(), NL_CB_ACK, NL_CB_CUSTOM, on_done, &exchange);
+	nl_cb_set(callbacks.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_done, &exchange);
 	nl_cb_err(callbacks.get(), NL_CB_CUSTOM, on_error, &exchange);
 
-	// nl_send_auto adds NLM_F_ACK: the exchange ends with the ACK.
 	err = nl_send_auto(sock.get(), request.get());
 	if (err < 0)
-		return netlink_error("cannot send GET_INFO to the bsend module",
-				     err);
+		return netlink_error(std::string("cannot send ") + name + " to the bsend module", err);
 	while (!exchange.done) {
 		err = nl_recvmsgs(sock.get(), callbacks.get());
 		if (err < 0 && !exchange.done)
-			return netlink_error("no GET_INFO reply from the bsend"
-					     " module", err);
+			return netlink_error(std::string("no ") + name + " reply from the bsend module", err);
 	}
 	if (exchange.kernel_errno)
 		return Error{exchange.kernel_errno,
-			     std::string("the bsend module failed GET_INFO: ") +
+			     std::string("the bsend module failed ") + name + ": " +
 				     strerror(exchange.kernel_errno)};
-	if (!exchange.reply)
+	return success();
+}
+
+bool no_attributes(nl_msg *) { return true; }
+
+}  // namespace
+
+Result<ModuleInfo> query_module_info()
+{
+	std::optional<Result<ModuleInfo>> reply;
+	Status status = exchange(BSEND_CMD_GET_INFO, false, "GET_INFO", no_attributes,
+				 [&reply](nlmsghdr *message) { reply = parse_module_info(message); });
+	if (!status.ok())
+		return status.error();
+	if (!reply)
 		return Error{EPROTO, "the bsend module acknowledged GET_INFO"
 				     " without a reply"};
-	return *exchange.reply;
+	return *reply;
+}
+
+Result<std::vector<SendStatus>> list_sends()
+{
+	std::vector<SendStatus> sends;
+	std::optional<Error> malformed;
+	Status status = exchange(BSEND_CMD_LIST, true, "LIST", no_attributes, [&](nlmsghdr *message) {
+		auto send = parse_send_status(message);
+		if (send.ok())
+			sends.push_back(send.value());
+		else if (!malformed)
+			malformed = send.error();
+	});
+	if (!status.ok())
+		return status.error();
+	if (malformed)
+		return *malformed;
+	return sends;
+}
+
+Status cancel_send(std::uint64_t id)
+{
+	return exchange(
+		BSEND_CMD_CANCEL, false, "CANCEL",
+		[id](nl_msg *request) { return nla_put_u64(request, BSEND_ATTR_SEND_ID, id) == 0; },
+		[](nlmsghdr *) {});
 }
 
 }  // namespace sendctl

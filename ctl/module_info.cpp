@@ -81,7 +81,9 @@ Result<ModuleInfo> parse_module_info(const nlmsghdr *reply)
 	if (err < 0)
 		return bad_reply(std::string("has a malformed attribute: ") +
 				 nl_geterror(err));
-	for (int type = BSEND_ATTR_UNSPEC + 1; type <= BSEND_ATTR_MAX; type++) {
+	// The attributes GET_INFO carries; the others belong to LIST and CANCEL.
+	for (int type : {BSEND_ATTR_MODULE_VERSION, BSEND_ATTR_PROTO_MIN, BSEND_ATTR_PROTO_MAX,
+			 BSEND_ATTR_SEND_FLAGS, BSEND_ATTR_ALLOCATIONS}) {
 		if (!attrs[type])
 			return bad_reply(std::string("lacks attribute ") +
 					 attribute_name(type));

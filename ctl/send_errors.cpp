@@ -61,6 +61,9 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 		return "the bsend module ran out of memory";
 	case EINTR:
 		return "the send was interrupted by a signal";
+	case ECANCELED:
+		return "the send was cancelled (sendctl cancel); its stream has"
+		       " no END, so receive rejects it";
 	default:
 		return "the bsend module failed the send";
 	}

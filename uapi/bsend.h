@@ -54,6 +54,7 @@
  *   EOPNOTSUPP  parent_root or clone sources given (not implemented yet)
  *   EPERM       the subvolume is not read-only (its committed root item)
  *   EINTR       a fatal signal arrived; the stream stops mid-command
+ *   ECANCELED   BSEND_CMD_CANCEL asked for it; the stream has no END
  *   EPIPE       the reader of send_fd went away
  *   EUCLEAN     corrupt metadata (logged with the bytenr and the cause)
  */
@@ -112,6 +113,13 @@ struct bsend_ioctl_tree_stats_args {
 enum bsend_genl_cmd {
 	BSEND_CMD_UNSPEC,
 	BSEND_CMD_GET_INFO,	/* reply: MODULE_VERSION, PROTO_*, SEND_FLAGS */
+	BSEND_CMD_LIST,		/* dump: one message per send in flight, its
+				 * SEND_ID, PID, SUBVOL_ID, PARENT_ID, BYTES,
+				 * INODES, PHASE, START_TIME */
+	BSEND_CMD_CANCEL,	/* SEND_ID: ends that send with ECANCELED;
+				 * needs CAP_SYS_ADMIN (and CAP_NET_ADMIN);
+				 * ENOENT for an unknown id, EINVAL without
+				 * SEND_ID */
 	__BSEND_CMD_MAX,
 };
 #define BSEND_CMD_MAX (__BSEND_CMD_MAX - 1)
@@ -123,8 +131,22 @@ enum bsend_genl_attr {
 	BSEND_ATTR_PROTO_MAX,		/* u32: highest stream version written */
 	BSEND_ATTR_SEND_FLAGS,		/* u64: BTRFS_SEND_FLAG_* accepted */
 	BSEND_ATTR_ALLOCATIONS,		/* u64: module allocations outstanding */
+	BSEND_ATTR_SEND_ID,		/* u64: a send in flight */
+	BSEND_ATTR_PID,			/* u32: the process that runs it */
+	BSEND_ATTR_SUBVOL_ID,		/* u64: the subvolume sent */
+	BSEND_ATTR_PARENT_ID,		/* u64: its parent, 0 for a full send */
+	BSEND_ATTR_BYTES,		/* u64: stream bytes written so far */
+	BSEND_ATTR_INODES,		/* u64: inodes sent so far */
+	BSEND_ATTR_PHASE,		/* u32: enum bsend_send_phase */
+	BSEND_ATTR_START_TIME,		/* u64: when it started, ns since the epoch */
 	__BSEND_ATTR_MAX,
 };
 #define BSEND_ATTR_MAX (__BSEND_ATTR_MAX - 1)
+
+/* Where a send is (BSEND_ATTR_PHASE). */
+enum bsend_send_phase {
+	BSEND_PHASE_STARTING,	/* syncing the filesystem, reading its trees */
+	BSEND_PHASE_SENDING,	/* writing the stream */
+};
 
 #endif /* _UAPI_BSEND_H */

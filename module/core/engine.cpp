@@ -35,7 +35,7 @@ Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id)
 }
 
 Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out, bsend_host_files* files,
-					const bsend_send_params& params)
+					bsend_host_send* control, const bsend_send_params& params)
 {
 	auto fs = TRY(tree::Filesystem::open(host, kBlockCacheBytes));
 	auto subvolume = TRY(tree::read_subvolume(*fs, params.subvolume));
@@ -53,6 +53,7 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	options.send_file_data = !(params.flags & BTRFS_SEND_FLAG_NO_FILE_DATA);
 	options.stream_header = !(params.flags & BTRFS_SEND_FLAG_OMIT_STREAM_HEADER);
 	options.end_command = !(params.flags & BTRFS_SEND_FLAG_OMIT_END_CMD);
+	options.control = control;
 	auto sent = TRY(send::full_send(*fs, data, writer, options));
 	bsend_send_stats stats = {};
 	stats.inodes = sent.inodes;
@@ -96,9 +97,10 @@ extern "C" int bsend_engine_tree_stats(bsend_host_fs* fs, uint64_t tree_id, bsen
 }
 
 extern "C" int bsend_engine_full_send(bsend_host_fs* fs, bsend_host_out* out, bsend_host_files* files,
-				      const bsend_send_params* params, bsend_send_stats* stats, bsend_error* error)
+				      bsend_host_send* control, const bsend_send_params* params,
+				      bsend_send_stats* stats, bsend_error* error)
 {
-	auto result = send_subvolume(fs, out, files, *params);
+	auto result = send_subvolume(fs, out, files, control, *params);
 	if (!result.is_ok()) {
 		*error = result.error().to_c();
 		return error->err;

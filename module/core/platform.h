@@ -99,11 +99,16 @@ int bsend_host_read_file(struct bsend_host_files *files, uint64_t root,
 			 uint64_t ino, uint64_t gen, uint64_t offset,
 			 void *buf, size_t len);
 
+/* The host's record of one send in flight (NULL where there is none). */
+struct bsend_host_send;
+
 /*
- * Called between units of work: yields the CPU if others wait, and returns
- * a negative errno when the send must stop (-EINTR: a fatal signal).
+ * Called between units of work with the send's progress: records it, yields
+ * the CPU if others wait, and returns a negative errno when the send must
+ * stop (-EINTR: a fatal signal; -ECANCELED: cancelled).
  */
-int bsend_host_checkpoint(void);
+int bsend_host_checkpoint(struct bsend_host_send *send, uint64_t inodes,
+			  uint64_t stream_bytes);
 
 /*
  * Decompresses a btrfs compressed extent (compression as in
@@ -195,6 +200,7 @@ struct bsend_send_stats {
  */
 int bsend_engine_full_send(struct bsend_host_fs *fs, struct bsend_host_out *out,
 			   struct bsend_host_files *files,
+			   struct bsend_host_send *send,
 			   const struct bsend_send_params *params,
 			   struct bsend_send_stats *stats,
 			   struct bsend_error *error);

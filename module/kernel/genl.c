@@ -6,6 +6,7 @@
 #include "module/core/platform.h"
 #include "uapi/bsend.h"
 #include "internal.h"
+#include "registry.h"
 
 static struct genl_family bsend_genl_family;
 
@@ -37,11 +38,89 @@ too_big:
 	return -EMSGSIZE;
 }
 
+/* One LIST message: what the registry knows of one send. */
+static int put_send(struct sk_buff *skb, const struct bsend_host_send *send)
+{
+	if (nla_put_u64_64bit(skb, BSEND_ATTR_SEND_ID, send->id,
+			      BSEND_ATTR_UNSPEC) ||
+	    nla_put_u32(skb, BSEND_ATTR_PID, send->pid) ||
+	    nla_put_u64_64bit(skb, BSEND_ATTR_SUBVOL_ID, send->subvol,
+			      BSEND_ATTR_UNSPEC) ||
+	    nla_put_u64_64bit(skb, BSEND_ATTR_PARENT_ID, send->parent,
+			      BSEND_ATTR_UNSPEC) ||
+	    nla_put_u64_64bit(skb, BSEND_ATTR_BYTES, READ_ONCE(send->bytes),
+			      BSEND_ATTR_UNSPEC) ||
+	    nla_put_u64_64bit(skb, BSEND_ATTR_INODES, READ_ONCE(send->inodes),
+			      BSEND_ATTR_UNSPEC) ||
+	    nla_put_u32(skb, BSEND_ATTR_PHASE, READ_ONCE(send->phase)) ||
+	    nla_put_u64_64bit(skb, BSEND_ATTR_START_TIME, send->start_time,
+			      BSEND_ATTR_UNSPEC))
+		return -EMSGSIZE;
+	return 0;
+}
+
+struct list_fill {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
+
+static int fill_list_message(const struct bsend_host_send *send, void *arg)
+{
+	struct list_fill *fill = arg;
+	void *header;
+
+	header = genlmsg_put(fill->skb, NETLINK_CB(fill->cb->skb).portid,
+			     fill->cb->nlh->nlmsg_seq, &bsend_genl_family,
+			     NLM_F_MULTI, BSEND_CMD_LIST);
+	if (!header)
+		return 1;
+	if (put_send(fill->skb, send)) {
+		genlmsg_cancel(fill->skb, header);
+		return 1;
+	}
+	genlmsg_end(fill->skb, header);
+	return 0;
+}
+
+/* LIST is a dump: cb->args[0] is the index of the next send to report. */
+static int bsend_genl_list(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct list_fill fill = { .skb = skb, .cb = cb };
+
+	cb->args[0] = bsend_registry_walk(cb->args[0], fill_list_message, &fill);
+	return skb->len;
+}
+
+static int bsend_genl_cancel(struct sk_buff *skb, struct genl_info *info)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!info->attrs[BSEND_ATTR_SEND_ID]) {
+		GENL_SET_ERR_MSG(info, "CANCEL needs BSEND_ATTR_SEND_ID");
+		return -EINVAL;
+	}
+	return bsend_registry_cancel(nla_get_u64(info->attrs[BSEND_ATTR_SEND_ID]));
+}
+
+static const struct nla_policy bsend_genl_policy[BSEND_ATTR_MAX + 1] = {
+	[BSEND_ATTR_SEND_ID] = { .type = NLA_U64 },
+};
+
 static const struct genl_small_ops bsend_genl_ops[] = {
 	{
 		.cmd = BSEND_CMD_GET_INFO,
-		.validate = GENL_DONT_VALIDATE_DUMP,
+		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
 		.doit = bsend_genl_get_info,
+	},
+	{
+		.cmd = BSEND_CMD_LIST,
+		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+		.dumpit = bsend_genl_list,
+	},
+	{
+		.cmd = BSEND_CMD_CANCEL,
+		.flags = GENL_ADMIN_PERM,
+		.doit = bsend_genl_cancel,
 	},
 };
 
@@ -49,6 +128,7 @@ static struct genl_family bsend_genl_family __ro_after_init = {
 	.name = BSEND_GENL_NAME,
 	.version = BSEND_GENL_VERSION,
 	.maxattr = BSEND_ATTR_MAX,
+	.policy = bsend_genl_policy,
 	.module = THIS_MODULE,
 	.small_ops = bsend_genl_ops,
 	.n_small_ops = ARRAY_SIZE(bsend_genl_ops),

@@ -14,6 +14,7 @@ struct vfsmount;
 struct bsend_host_out {
 	struct file *file;	/* the send fd */
 	loff_t pos;
+	struct bsend_host_send *send;	/* its registry entry: cancellation */
 };
 
 struct bsend_host_files {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The stream's way out: kernel_write to the send fd, and the checkpoints
- * the engine calls between units of work.
+ * The stream's way out: kernel_write to the send fd.
  *
  * A signal interrupts a write to a full pipe (-ERESTARTSYS). A fatal one
  * ends the send with -EINTR. Any other is left pending and the write is
@@ -16,6 +15,7 @@
 
 #include "module/core/platform.h"
 #include "host.h"
+#include "registry.h"
 
 int bsend_host_write(struct bsend_host_out *out, const void *buf, size_t len)
 {
@@ -32,18 +32,12 @@ int bsend_host_write(struct bsend_host_out *out, const void *buf, size_t len)
 		if (ret == -ERESTARTSYS || ret == -EINTR || ret == -EAGAIN) {
 			if (fatal_signal_pending(current))
 				return -EINTR;
+			if (out->send && READ_ONCE(out->send->cancelled))
+				return -ECANCELED;
 			schedule_timeout_uninterruptible(1);
 			continue;
 		}
 		return ret ? ret : -EIO;
 	}
-	return 0;
-}
-
-int bsend_host_checkpoint(void)
-{
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	cond_resched();
 	return 0;
 }

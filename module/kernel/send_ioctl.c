@@ -12,6 +12,7 @@
 #include "uapi/bsend.h"
 #include "host.h"
 #include "internal.h"
+#include "registry.h"
 #include "request.h"
 
 /* Everything a validated send holds; released by send_release(). */
@@ -111,20 +112,28 @@ static int run_send(struct bsend_send *send)
 		.version = send->args.flags & BTRFS_SEND_FLAG_VERSION ?
 			   (send->args.version ?: bsend_engine_proto_max()) : 1,
 	};
+	struct bsend_host_send entry = {
+		.subvol = send->fs_req.subvol_root,
+		.phase = BSEND_PHASE_STARTING,
+	};
 	struct bsend_send_stats stats = {};
 	struct bsend_error error = {};
 	int ret;
 
 	if (send->args.clone_sources_count || send->args.parent_root)
 		return -EOPNOTSUPP;	/* incremental sends and clones: not yet */
+	bsend_registry_add(&entry);
+	out.send = &entry;
 	ret = bsend_fs_request_sync(&send->fs_req);
-	if (ret)
-		return ret;
-	out.pos = send->out->f_pos;
-	ret = bsend_engine_full_send(&send->fs_req.fs, &out, &files, &params,
-				     &stats, &error);
+	if (!ret) {
+		out.pos = send->out->f_pos;
+		ret = bsend_engine_full_send(&send->fs_req.fs, &out, &files,
+					     &entry, &params, &stats, &error);
+	}
 	bsend_host_files_close(&files);
-	if (ret && ret != -EINTR && ret != -EPIPE && ret != -EPERM)
+	bsend_registry_remove(&entry);
+	if (ret && ret != -EINTR && ret != -EPIPE && ret != -EPERM &&
+	    ret != -ECANCELED)
 		pr_err("bsend: send of root %llu: %s, ino %llu, bytenr %llu (expected %llu, found %llu): %d\n",
 		       params.subvolume, error.cause, error.ino, error.bytenr,
 		       error.expected, error.found, ret);

@@ -5,7 +5,8 @@
 // A subvolume becomes a plain directory; a clone becomes a copy that keeps
 // the source's holes; incremental streams (SNAPSHOT) are refused. Every
 // stream path stays beneath its subvolume directory (confined_path.h).
-// Parsing is stream_reader.h's; this file only performs commands.
+// Parsing is ctl/stream_reader.h's (sendctl::stream, shared with
+// "sendctl dump"); this file only performs commands.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +14,15 @@
 #include <vector>
 
 #include "ctl/result.h"
-#include "tests/tools/stream_reader.h"
+#include "ctl/stream_reader.h"
 
 namespace bsend::test {
+
+// The stream vocabulary is sendctl's (ctl/stream_reader.h, ctl/stream_schema.h).
+using sendctl::stream::Command;
+using sendctl::stream::StreamReader;
+using sendctl::stream::Timespec;
+using sendctl::stream::Uuid;
 
 struct ReceivedSubvolume {
 	std::string path;	// the directory made for it, relative to the destination

@@ -5,6 +5,8 @@
 // --dump agrees on which streams are well formed.
 #include <gtest/gtest.h>
 
+#include "tests/unit/raw_stream.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -31,6 +33,11 @@ namespace {
 
 using bsend::test::ApplyStats;
 using bsend::test::Uuid;
+using bsend::test::le;
+using bsend::test::stream_crc;
+using bsend::test::tlv;
+using bsend::test::tlv_u64;
+using bsend::test::tlv_uuid;
 
 constexpr Uuid kSubvolUuid = {0x5e, 0x4d, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
 			      0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e};
@@ -226,53 +233,8 @@ private:
 
 // ---- Streams encoded by hand, for the malformed ones ---------------------
 
-std::string le(uint64_t value, size_t bytes)
-{
-	std::string out;
-	for (size_t i = 0; i < bytes; i++)
-		out.push_back(static_cast<char>(value >> (8 * i)));
-	return out;
-}
-
-// One TLV: type, length, value.
-std::string tlv(uint16_t type, const std::string& value)
-{
-	return le(type, 2) + le(value.size(), 2) + value;
-}
-
-std::string tlv_u64(uint16_t type, uint64_t value)
-{
-	return tlv(type, le(value, 8));
-}
-
-std::string tlv_uuid(uint16_t type, const Uuid& uuid)
-{
-	return tlv(type, std::string(uuid.begin(), uuid.end()));
-}
-
-uint32_t stream_crc(const std::string& bytes)
-{
-	return bsend_host_stream_crc32c(0, bytes.data(), bytes.size());
-}
-
-// A stream as bytes. Each command gets a correct length and crc unless the
-// test breaks them afterwards; command() returns the command's byte offset.
-struct RawStream {
-	std::string bytes;
-
-	RawStream& header(const std::string& magic = std::string("btrfs-stream\0", 13), uint32_t version = 1)
-	{
-		bytes += magic + le(version, 4);
-		return *this;
-	}
-	size_t command(uint16_t number, const std::string& attributes)
-	{
-		size_t offset = bytes.size();
-		std::string command = le(attributes.size(), 4) + le(number, 2) + le(0, 4) + attributes;
-		command.replace(6, 4, le(stream_crc(command), 4));
-		bytes += command;
-		return offset;
-	}
+// A stream as bytes, with this file's usual commands.
+struct RawStream : bsend::test::RawStream {
 	size_t subvol(const std::string& path = "snap")
 	{
 		return command(BSEND_SEND_C_SUBVOL, tlv(BSEND_SEND_A_PATH, path) +
@@ -283,7 +245,6 @@ struct RawStream {
 	{
 		return command(BSEND_SEND_C_MKFILE, tlv(BSEND_SEND_A_PATH, path) + tlv_u64(BSEND_SEND_A_INO, 257));
 	}
-	size_t end() { return command(BSEND_SEND_C_END, ""); }
 };
 
 // ---- The host side -------------------------------------------------------

@@ -97,7 +97,7 @@ private:
 
 Result<void> FullSender::checkpoint()
 {
-	int ret = bsend_host_checkpoint();
+	int ret = bsend_host_checkpoint(options_.control, stats_.inodes, out_.bytes_written());
 	if (ret < 0)
 		return Error::make(-ret, "send interrupted").at_ino(cur_.ino);
 	return {};

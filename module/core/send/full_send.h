@@ -29,6 +29,7 @@ struct FullSendOptions {
 	bool send_file_data = true;	// false: BTRFS_SEND_FLAG_NO_FILE_DATA
 	bool stream_header = true;	// false: BTRFS_SEND_FLAG_OMIT_STREAM_HEADER
 	bool end_command = true;	// false: BTRFS_SEND_FLAG_OMIT_END_CMD
+	bsend_host_send* control = nullptr;	// progress and cancellation
 };
 
 struct SendStats {

@@ -28,7 +28,7 @@
 #include "ctl/result.h"
 #include "uapi/bsend_stream.h"
 
-namespace bsend::test {
+namespace sendctl::stream {
 
 using Uuid = std::array<uint8_t, 16>;
 
@@ -81,19 +81,19 @@ public:
 
 	// The next command, reading a stream header first where one is due, or
 	// no command when the input has ended right after an END command.
-	sendctl::Result<std::optional<Command>> next();
+	Result<std::optional<Command>> next();
 
 	uint64_t position() const { return position_; }	// bytes consumed
 	uint32_t streams() const { return streams_; }		// headers read
 
 private:
 	// Reads up to length bytes; fewer only at the end of the input.
-	sendctl::Result<size_t> read_up_to(uint8_t* buffer, size_t length);
+	Result<size_t> read_up_to(uint8_t* buffer, size_t length);
 	// False when the input ends cleanly where a stream header could start.
-	sendctl::Result<bool> read_stream_header();
-	sendctl::Result<Command> read_command();
-	static sendctl::Status parse_attributes(Command& command);
-	static sendctl::Status check_required(const Command& command);
+	Result<bool> read_stream_header();
+	Result<Command> read_command();
+	static Status parse_attributes(Command& command);
+	static Status check_required(const Command& command);
 
 	int fd_;
 	uint64_t position_ = 0;
@@ -103,4 +103,4 @@ private:
 	std::string last_read_;		// "command #5 WRITE at byte 250", for messages
 };
 
-} // namespace bsend::test
+} // namespace sendctl::stream

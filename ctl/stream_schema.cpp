@@ -1,8 +1,8 @@
-#include "tests/tools/stream_schema.h"
+#include "ctl/stream_schema.h"
 
 #include "uapi/bsend_stream.h"
 
-namespace bsend::test {
+namespace sendctl::stream {
 
 namespace {
 
@@ -141,4 +141,4 @@ const uint16_t* required_attributes(uint16_t command)
 	return schema ? schema->required : kNoAttributes;
 }
 
-} // namespace bsend::test
+} // namespace sendctl::stream

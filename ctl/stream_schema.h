@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace bsend::test {
+namespace sendctl::stream {
 
 enum class AttributeKind {
 	kUnknown,	// not a v1 attribute
@@ -35,4 +35,4 @@ size_t fixed_size(AttributeKind kind);
 // BSEND_SEND_A_UNSPEC (0); an empty list for commands v1 does not define.
 const uint16_t* required_attributes(uint16_t command);
 
-} // namespace bsend::test
+} // namespace sendctl::stream

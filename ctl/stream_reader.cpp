@@ -1,4 +1,4 @@
-#include "tests/tools/stream_reader.h"
+#include "ctl/stream_reader.h"
 
 #include <unistd.h>
 
@@ -9,15 +9,11 @@
 #include <cstring>
 #include <utility>
 
-#include "tests/tools/stream_schema.h"
+#include "ctl/stream_schema.h"
 
-namespace bsend::test {
+namespace sendctl::stream {
 
 namespace {
-
-using sendctl::Error;
-using sendctl::Result;
-using sendctl::Status;
 
 constexpr size_t kStreamHeaderBytes = sizeof(bsend_stream_header);
 constexpr size_t kCommandHeaderBytes = sizeof(bsend_cmd_header);
@@ -268,7 +264,7 @@ Status StreamReader::parse_attributes(Command& command)
 		slot.present = true;
 		pos += value_length;
 	}
-	return sendctl::success();
+	return success();
 }
 
 Status StreamReader::check_required(const Command& command)
@@ -277,7 +273,7 @@ Status StreamReader::check_required(const Command& command)
 		if (!command.has(*required))
 			return malformed(std::string("missing attribute ") + attribute_name(*required) + " (" +
 					 command.where() + ")");
-	return sendctl::success();
+	return success();
 }
 
-} // namespace bsend::test
+} // namespace sendctl::stream

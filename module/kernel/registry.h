@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The sends in flight, for BSEND_CMD_LIST and BSEND_CMD_CANCEL. Each send
+ * registers itself for its whole run; the engine reports progress into its
+ * entry at every checkpoint, and sees a cancellation there.
+ */
+#ifndef BSEND_KERNEL_REGISTRY_H
+#define BSEND_KERNEL_REGISTRY_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+/* The engine's struct bsend_host_send: one send in flight. */
+struct bsend_host_send {
+	struct list_head node;	/* in the registry, under its lock */
+	u64 id;
+	pid_t pid;
+	u64 subvol;
+	u64 parent;
+	u64 start_time;		/* ns since the epoch */
+	u32 phase;		/* enum bsend_send_phase */
+	u64 bytes;		/* written so far (WRITE_ONCE / READ_ONCE) */
+	u64 inodes;
+	bool cancelled;
+};
+
+/* Fills in id, pid and start time and adds send to the registry. */
+void bsend_registry_add(struct bsend_host_send *send);
+void bsend_registry_remove(struct bsend_host_send *send);
+
+/* Marks the send with this id cancelled: 0, or -ENOENT. */
+int bsend_registry_cancel(u64 id);
+
+/*
+ * Calls fill(send, arg) for the sends in flight from the index-th on, under
+ * the registry's lock, until fill returns non-zero; returns the index of
+ * the send fill stopped at, or the number of sends.
+ */
+unsigned long bsend_registry_walk(unsigned long index,
+				  int (*fill)(const struct bsend_host_send *send,
+					      void *arg),
+				  void *arg);
+
+#endif /* BSEND_KERNEL_REGISTRY_H */
