@@ -5,24 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/ctl_run.h"
+
 #include "ctl/cli.h"
 #include "ctl/exit_status.h"
 
 namespace sendctl {
 namespace {
-
-struct Outcome {
-	int status;
-	std::string out;
-	std::string err;
-};
-
-Outcome sendctl(const std::vector<std::string> &args)
-{
-	std::ostringstream out, err;
-	int status = run_sendctl(args, out, err);
-	return {status, out.str(), err.str()};
-}
 
 TEST(Cli, HelpListsTheSubcommands)
 {

@@ -18,7 +18,9 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/ctl_run.h"
 #include "tests/unit/raw_stream.h"
+#include "tests/unit/string_sink.h"
 
 #include "ctl/cli.h"
 #include "ctl/dump_format.h"
@@ -42,19 +44,6 @@ constexpr Uuid kSubvolUuid = {0x5e, 0x4d, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
 			      0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e};
 constexpr Uuid kOtherUuid = {0xaa, 0xbb, 0xcc, 0xdd, 0, 0, 0, 0,
 			     0,    0,    0,    0,    0, 0, 0, 1};
-
-struct Outcome {
-	int status;
-	std::string out;
-	std::string err;
-};
-
-Outcome sendctl(const std::vector<std::string> &args)
-{
-	std::ostringstream out, err;
-	int status = run_sendctl(args, out, err);
-	return {status, out.str(), err.str()};
-}
 
 // A file under /tmp, removed when done.
 class TempFile {
@@ -491,16 +480,6 @@ void expect_agreement(const std::string &file, size_t min_lines)
 	}
 }
 
-class BufferSink final : public bsend::stream::Sink {
-public:
-	bsend::Result<void> write(bsend::Bytes bytes) override
-	{
-		data.append(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-		return {};
-	}
-	std::string data;
-};
-
 // Writes commands with bsend's own writer; a writer failure fails the test.
 class Writer {
 public:
@@ -551,7 +530,7 @@ private:
 		EXPECT_TRUE(result.is_ok()) << "StreamWriter: " << result.error().cause;
 	}
 
-	BufferSink sink_;
+	bsend::test::StringSink sink_;
 	bsend::stream::StreamWriter writer_;
 };
 

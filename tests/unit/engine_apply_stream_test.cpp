@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/raw_stream.h"
+#include "tests/unit/string_sink.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -44,16 +45,6 @@ constexpr Uuid kSubvolUuid = {0x5e, 0x4d, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06,
 constexpr Uuid kOtherUuid = {0xaa, 0xbb, 0xcc, 0xdd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
 // ---- Streams written by bsend's own writer -------------------------------
-
-class BufferSink final : public bsend::stream::Sink {
-public:
-	bsend::Result<void> write(bsend::Bytes bytes) override
-	{
-		data.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-		return {};
-	}
-	std::string data;
-};
 
 // One command per call, in the words of the stream; a writer failure is a
 // test failure.
@@ -227,7 +218,7 @@ private:
 		end();
 	}
 
-	BufferSink sink_;
+	bsend::test::StringSink sink_;
 	bsend::stream::StreamWriter writer_;
 };
 
