@@ -1,40 +1,9 @@
 #include "module/core/tree/path.h"
 
 #include "module/core/support/errno.h"
+#include "module/core/tree/slot_search.h"
 
 namespace bsend::tree {
-
-namespace {
-
-// Index of the last key <= key in a node, or 0 when all are greater.
-u32 node_slot(const format::TreeBlockView& node, const format::Key& key)
-{
-	u32 low = 0, high = node.nritems();
-	while (low < high) {
-		u32 mid = low + (high - low) / 2;
-		if (node.ptr_key(mid) <= key)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	return low ? low - 1 : 0;
-}
-
-// Index of the first item with key >= key in a leaf (nritems if none).
-u32 leaf_slot(const format::TreeBlockView& leaf, const format::Key& key)
-{
-	u32 low = 0, high = leaf.nritems();
-	while (low < high) {
-		u32 mid = low + (high - low) / 2;
-		if (leaf.item_key(mid) < key)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	return low;
-}
-
-} // namespace
 
 void TreePath::release()
 {
