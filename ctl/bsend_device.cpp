@@ -22,9 +22,9 @@ Result<UniqueFd> open_bsend_device()
 	return fd;
 }
 
-int bsend_send(int bsend_fd, const bsend_ioctl_send_args &args)
+int bsend_send(int bsend_fd, bsend_ioctl_send_args &args)
 {
-	// The ioctl only reads args (_IOW); the kernel does not write back.
+	// On success the module fills in the out fields (stream_bytes...).
 	if (::ioctl(bsend_fd, BSEND_IOC_SEND, &args) < 0)
 		return errno;
 	return 0;

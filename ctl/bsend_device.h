@@ -13,7 +13,7 @@ constexpr const char *kBsendDevicePath = "/dev/" BSEND_DEVICE_NAME;
 Result<UniqueFd> open_bsend_device();
 
 // Issues BSEND_IOC_SEND; returns 0 or the errno it failed with.
-int bsend_send(int bsend_fd, const bsend_ioctl_send_args &args);
+int bsend_send(int bsend_fd, bsend_ioctl_send_args &args);
 
 }  // namespace sendctl
 

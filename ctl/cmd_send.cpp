@@ -21,12 +21,14 @@ int run_send_command(const std::vector<std::string> &args, std::ostream &out,
 		return kExitSuccess;
 	}
 
-	Status sent = options.value().image.empty() ? send_subvolume(options.value())
-						    : send_image(options.value());
+	auto sent = options.value().image.empty() ? send_subvolume(options.value())
+						  : send_image(options.value());
 	if (!sent.ok()) {
 		err << "sendctl: " << sent.error().message << "\n";
 		return kExitFailure;
 	}
+	if (options.value().dry_run)
+		out << format_dry_run_estimate(sent.value()) << "\n";
 	return kExitSuccess;
 }
 

@@ -165,6 +165,88 @@ Result<std::vector<SendStatus>> list_sends()
 	return sends;
 }
 
+Result<std::unique_ptr<ProgressListener>> ProgressListener::open()
+{
+	Socket sock(nl_socket_alloc());
+	if (!sock)
+		return Error{ENOMEM, "cannot allocate a netlink socket"};
+	int err = genl_connect(sock.get());
+	if (err < 0)
+		return netlink_error("cannot open a generic netlink socket", err);
+	int group = genl_ctrl_resolve_grp(sock.get(), BSEND_GENL_NAME, BSEND_GENL_MCGRP_PROGRESS);
+	if (group == -NLE_OBJ_NOTFOUND)
+		return Error{ENOENT, "the bsend module is not loaded (no generic netlink group \""
+				     BSEND_GENL_NAME "/" BSEND_GENL_MCGRP_PROGRESS "\")"};
+	if (group < 0)
+		return netlink_error("cannot resolve the bsend progress group", group);
+	err = nl_socket_add_membership(sock.get(), group);
+	if (err < 0)
+		return netlink_error("cannot join the bsend progress group", err);
+	err = nl_socket_set_nonblocking(sock.get());
+	if (err < 0)
+		return netlink_error("cannot make the progress socket non-blocking", err);
+	return std::unique_ptr<ProgressListener>(new ProgressListener(sock.release()));
+}
+
+ProgressListener::~ProgressListener()
+{
+	nl_socket_free(sock_);
+}
+
+int ProgressListener::fd() const
+{
+	return nl_socket_get_fd(sock_);
+}
+
+namespace {
+
+struct EventSink {
+	const std::function<void(std::uint8_t, const SendStatus &)> *on_event;
+};
+
+int on_event_message(nl_msg *msg, void *arg)
+{
+	nlmsghdr *header = nlmsg_hdr(msg);
+	if (!genlmsg_valid_hdr(header, 0))
+		return NL_SKIP;
+	auto *generic = static_cast<genlmsghdr *>(nlmsg_data(header));
+	if (generic->cmd != BSEND_CMD_PROGRESS && generic->cmd != BSEND_CMD_FINISHED)
+		return NL_SKIP;
+	auto event = parse_send_status(header);
+	if (event.ok())
+		(*static_cast<EventSink *>(arg)->on_event)(generic->cmd, event.value());
+	return NL_OK;
+}
+
+int accept_any_sequence(nl_msg *, void *)
+{
+	return NL_OK;
+}
+
+}  // namespace
+
+Status ProgressListener::drain(const std::function<void(std::uint8_t, const SendStatus &)> &on_event)
+{
+	Callbacks callbacks(nl_cb_alloc(NL_CB_DEFAULT));
+	if (!callbacks)
+		return Error{ENOMEM, "cannot allocate netlink callbacks"};
+	EventSink sink{&on_event};
+	nl_cb_set(callbacks.get(), NL_CB_VALID, NL_CB_CUSTOM, on_event_message, &sink);
+	// Events carry sequence number 0: no request to match them against.
+	nl_cb_set(callbacks.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_sequence, nullptr);
+	while (true) {
+		int received = nl_recvmsgs_report(sock_, callbacks.get());
+		if (received == 0 || received == -NLE_AGAIN)
+			return success();
+		// The socket overran (ENOBUFS): events were lost, the
+		// next ones still count.
+		if (received == -NLE_NOMEM)
+			continue;
+		if (received < 0)
+			return netlink_error("cannot read progress events", received);
+	}
+}
+
 Status cancel_send(std::uint64_t id)
 {
 	return exchange(

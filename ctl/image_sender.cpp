@@ -7,9 +7,12 @@
 #include <string>
 
 #include "ctl/output.h"
+#include "ctl/unique_fd.h"
 #include "module/core/format/items.h"
 #include "module/core/send/disk_file_data.h"
 #include "module/core/send/full_send.h"
+#include "module/core/send/placeholder_file_data.h"
+#include "module/core/stream/discard_sink.h"
 #include "module/core/stream/host_sink.h"
 #include "module/core/tree/subvolume.h"
 #include "module/posix/image.h"
@@ -38,7 +41,7 @@ Error engine_error(const std::string &what, const bsend::Error &error)
 
 }  // namespace
 
-Status send_image(const SendOptions &options)
+Result<SendSummary> send_image(const SendOptions &options)
 {
 	bsend::posix::ImageHost image;
 	if (int ret = image.open(options.image); ret < 0)
@@ -52,15 +55,25 @@ Status send_image(const SendOptions &options)
 	if (!named.is_ok())
 		return engine_error("cannot read subvolume " + options.image_subvol, named.error());
 
-	auto output = open_stream_output(options.output_file);
-	if (!output.ok())
-		return output.error();
-	bsend_host_out out{output.value().get()};
-	bsend::stream::HostSink sink(&out);
+	UniqueFd output;
+	if (!options.dry_run) {
+		auto opened = open_stream_output(options.output_file);
+		if (!opened.ok())
+			return opened.error();
+		output = std::move(opened.value());
+	}
+	bsend_host_out out{output.get()};
+	bsend::stream::HostSink host_sink(&out);
+	bsend::stream::DiscardSink discard_sink;
+	bsend::stream::Sink &sink = options.dry_run ? static_cast<bsend::stream::Sink &>(discard_sink)
+						    : host_sink;
 	auto writer = bsend::stream::StreamWriter::create(sink, 1);
 	if (!writer.is_ok())
 		return engine_error("cannot start the stream", writer.error());
-	bsend::send::DiskFileData data(*fs.value());
+	bsend::send::DiskFileData disk_data(*fs.value());
+	bsend::send::PlaceholderFileData placeholder_data;
+	bsend::send::FileData &data = options.dry_run ? static_cast<bsend::send::FileData &>(placeholder_data)
+						      : disk_data;
 	bsend::send::FullSendOptions send_options;
 	send_options.subvolume = id;
 	send_options.name = bsend::StringView(name.data(), name.size());
@@ -69,7 +82,12 @@ Status send_image(const SendOptions &options)
 	if (!sent.is_ok())
 		return engine_error("cannot send subvolume " + options.image_subvol + " of " + options.image,
 				    sent.error());
-	return success();
+	SendSummary summary;
+	summary.stream_bytes = writer.value().bytes_written();
+	summary.data_bytes = sent.value().data_bytes;
+	summary.inodes = sent.value().inodes;
+	summary.commands = sent.value().commands;
+	return summary;
 }
 
 }  // namespace sendctl

@@ -109,6 +109,7 @@ std::string send_flag_names(std::uint64_t flags)
 		{BTRFS_SEND_FLAG_OMIT_END_CMD, "omit-end-cmd"},
 		{BTRFS_SEND_FLAG_VERSION, "version"},
 		{BTRFS_SEND_FLAG_COMPRESSED, "compressed"},
+		{BSEND_SEND_FLAG_DRY_RUN, "dry-run"},
 	};
 
 	if (flags == 0)

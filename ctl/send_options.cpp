@@ -7,6 +7,8 @@
 
 #include <linux/btrfs.h>
 
+#include "uapi/bsend.h"
+
 #include "ctl/options.h"
 
 namespace po = boost::program_options;
@@ -46,6 +48,16 @@ po::options_description visible_options()
 		(",e", po::bool_switch(),
 		 "if sending multiple subvolumes at once, omit the end command"
 		 " between the streams")
+		("dry-run", po::bool_switch(),
+		 "send nothing: build the stream without reading file data"
+		 " and print its size (exact: every WRITE's size follows"
+		 " from the extents)")
+		("progress", po::bool_switch(),
+		 "show the progress line on standard error even when it is"
+		 " not a terminal (a dry run first measures the total)")
+		("quiet,q", po::bool_switch(),
+		 "no progress line (default: shown when standard error is a"
+		 " terminal)")
 		("image", po::value<std::string>()->value_name("IMG"),
 		 "send from the btrfs image file IMG, offline, without the"
 		 " module (with --subvol instead of SUBVOL)")
@@ -124,6 +136,16 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 	options.no_data = values["no-data"].as<bool>();
 	options.compressed_data = values["compressed-data"].as<bool>();
 	options.omit_end_cmd_between = values["-e"].as<bool>();
+	options.dry_run = values["dry-run"].as<bool>();
+	if (values["progress"].as<bool>() && values["quiet"].as<bool>())
+		return Error{0, "--progress and --quiet contradict each other"};
+	if (values["progress"].as<bool>())
+		options.progress = Progress::kAlways;
+	if (values["quiet"].as<bool>())
+		options.progress = Progress::kNever;
+	if (options.dry_run && !options.output_file.empty())
+		return Error{0, "--dry-run writes no stream; -f FILE has no use"
+				" with it"};
 	if (values.count("proto")) {
 		auto proto = parse_proto(values["proto"].as<std::string>());
 		if (!proto.ok())
@@ -173,6 +195,8 @@ StreamRequest stream_request(const SendOptions &options, std::size_t index,
 		request.flags |= BTRFS_SEND_FLAG_NO_FILE_DATA;
 	if (options.compressed_data)
 		request.flags |= BTRFS_SEND_FLAG_COMPRESSED;
+	if (options.dry_run)
+		request.flags |= BSEND_SEND_FLAG_DRY_RUN;
 	request.flags |= BTRFS_SEND_FLAG_VERSION;
 	request.version = options.proto.value_or(
 		options.compressed_data ? kCompressedProto : kDefaultProto);

@@ -13,6 +13,13 @@
 
 namespace sendctl {
 
+// When "sendctl send" shows its progress line on standard error.
+enum class Progress {
+	kAuto,		// when standard error is a terminal
+	kAlways,	// --progress
+	kNever,		// --quiet
+};
+
 struct SendOptions {
 	bool help = false;			// --help: nothing else is set
 	std::vector<std::string> subvols;	// SUBVOL...
@@ -23,6 +30,8 @@ struct SendOptions {
 	std::optional<std::uint32_t> proto;	// --proto N; 0: highest
 	bool compressed_data = false;		// --compressed-data
 	bool omit_end_cmd_between = false;	// -e
+	bool dry_run = false;			// --dry-run: print the size only
+	Progress progress = Progress::kAuto;	// --progress, -q/--quiet
 	std::string image;			// --image IMG: send offline
 	std::string image_subvol;		// --subvol ID, with --image
 };

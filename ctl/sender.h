@@ -3,12 +3,15 @@
 #ifndef SENDCTL_SENDER_H
 #define SENDCTL_SENDER_H
 
+#include "ctl/progress_line.h"
 #include "ctl/result.h"
 #include "ctl/send_options.h"
 
 namespace sendctl {
 
-Status send_subvolume(const SendOptions &options);
+// Sends (or, with --dry-run, measures) the subvolume; returns what the
+// stream held.
+Result<SendSummary> send_subvolume(const SendOptions &options);
 
 }  // namespace sendctl
 

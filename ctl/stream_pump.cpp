@@ -55,7 +55,7 @@ void StreamPump::copy()
 				return;
 			}
 			done += written;
-			bytes_ += written;
+			bytes_.fetch_add(static_cast<std::uint64_t>(written), std::memory_order_relaxed);
 		}
 	}
 }

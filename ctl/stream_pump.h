@@ -6,6 +6,7 @@
 #ifndef SENDCTL_STREAM_PUMP_H
 #define SENDCTL_STREAM_PUMP_H
 
+#include <atomic>
 #include <cstdint>
 #include <thread>
 
@@ -26,7 +27,8 @@ public:
 	// to drain, and returns how it went.
 	Status finish();
 
-	std::uint64_t bytes_copied() const { return bytes_; }
+	// Bytes copied to the output so far; any thread may ask.
+	std::uint64_t bytes_copied() const { return bytes_.load(std::memory_order_relaxed); }
 
 private:
 	explicit StreamPump(int output_fd) : output_fd_(output_fd) {}
@@ -37,7 +39,7 @@ private:
 	UniqueFd write_end_;
 	std::thread thread_;
 	int copy_errno_ = 0;
-	std::uint64_t bytes_ = 0;
+	std::atomic<std::uint64_t> bytes_{0};
 };
 
 }  // namespace sendctl

@@ -13,8 +13,17 @@
 #define BSEND_DEVICE_NAME "bsend"
 #define BSEND_VERSION "0.1.0"
 
-/* Send flags: the in-kernel BTRFS_SEND_FLAG_* values, unchanged. */
-#define BSEND_SEND_FLAG_MASK BTRFS_SEND_FLAG_MASK
+/*
+ * Send flags: the in-kernel BTRFS_SEND_FLAG_* values, unchanged, and bsend's
+ * own from bit 32 up.
+ *
+ * BSEND_SEND_FLAG_DRY_RUN: build the stream without reading file data and
+ * without writing it; send_fd is ignored. The out fields of the arguments
+ * then give the size the stream would have had: exact, since every WRITE's
+ * size follows from the extent items, not from the data.
+ */
+#define BSEND_SEND_FLAG_DRY_RUN (1ULL << 32)
+#define BSEND_SEND_FLAG_MASK (BTRFS_SEND_FLAG_MASK | BSEND_SEND_FLAG_DRY_RUN)
 
 /* Bounds on the arrays a caller may pass. */
 #define BSEND_MAX_DEVICES 256
@@ -48,7 +57,7 @@
  *   ENODEV      the devices passed do not cover all devices of the filesystem,
  *               or one device is passed twice
  *   EUCLEAN     a device's superblock fails its checksum
- *   EBADF       send_fd is not open for writing
+ *   EBADF       send_fd is not open for writing (unless DRY_RUN)
  *
  * Then the filesystem is synced and the send runs:
  *   EOPNOTSUPP  parent_root or clone sources given (not implemented yet)
@@ -71,7 +80,12 @@ struct bsend_ioctl_send_args {
 	__u64 flags;			/* BTRFS_SEND_FLAG_* */
 	__u32 version;			/* stream version, with FLAG_VERSION */
 	__u32 reserved1;		/* must be 0 */
-	__u64 reserved[8];		/* must be 0 */
+	/* Out, on success (ignored on input): what the stream held. */
+	__u64 stream_bytes;		/* bytes of stream written */
+	__u64 data_bytes;		/* file data carried by WRITE commands */
+	__u64 inodes;			/* inodes sent */
+	__u64 commands;			/* commands in the stream */
+	__u64 reserved[4];		/* must be 0 */
 };
 
 /*
@@ -102,7 +116,7 @@ struct bsend_ioctl_tree_stats_args {
 };
 
 #define BSEND_IOCTL_MAGIC 0xb5
-#define BSEND_IOC_SEND _IOW(BSEND_IOCTL_MAGIC, 1, struct bsend_ioctl_send_args)
+#define BSEND_IOC_SEND _IOWR(BSEND_IOCTL_MAGIC, 1, struct bsend_ioctl_send_args)
 #define BSEND_IOC_TREE_STATS \
 	_IOWR(BSEND_IOCTL_MAGIC, 2, struct bsend_ioctl_tree_stats_args)
 
@@ -110,16 +124,29 @@ struct bsend_ioctl_tree_stats_args {
 #define BSEND_GENL_NAME "bsend"
 #define BSEND_GENL_VERSION 1
 
+/*
+ * Multicast group of PROGRESS and FINISHED events. Each send in flight
+ * sends at most one PROGRESS event every BSEND_PROGRESS_INTERVAL_MS, and
+ * one FINISHED event when it ends.
+ */
+#define BSEND_GENL_MCGRP_PROGRESS "progress"
+#define BSEND_PROGRESS_INTERVAL_MS 250
+
 enum bsend_genl_cmd {
 	BSEND_CMD_UNSPEC,
 	BSEND_CMD_GET_INFO,	/* reply: MODULE_VERSION, PROTO_*, SEND_FLAGS */
 	BSEND_CMD_LIST,		/* dump: one message per send in flight, its
 				 * SEND_ID, PID, SUBVOL_ID, PARENT_ID, BYTES,
-				 * INODES, PHASE, START_TIME */
+				 * INODES, CURRENT_INO, LAST_INO, PHASE,
+				 * START_TIME */
 	BSEND_CMD_CANCEL,	/* SEND_ID: ends that send with ECANCELED;
 				 * needs CAP_SYS_ADMIN (and CAP_NET_ADMIN);
 				 * ENOENT for an unknown id, EINVAL without
 				 * SEND_ID */
+	BSEND_CMD_PROGRESS,	/* event: the LIST attributes of one send,
+				 * and EVENT_TIME */
+	BSEND_CMD_FINISHED,	/* event: the same, with PHASE FINISHED and
+				 * RESULT */
 	__BSEND_CMD_MAX,
 };
 #define BSEND_CMD_MAX (__BSEND_CMD_MAX - 1)
@@ -139,6 +166,15 @@ enum bsend_genl_attr {
 	BSEND_ATTR_INODES,		/* u64: inodes sent so far */
 	BSEND_ATTR_PHASE,		/* u32: enum bsend_send_phase */
 	BSEND_ATTR_START_TIME,		/* u64: when it started, ns since the epoch */
+	BSEND_ATTR_CURRENT_INO,		/* u64: the inode being sent */
+	BSEND_ATTR_LAST_INO,		/* u64: the highest inode number of the
+					 * subvolume, 0 until known; inodes go
+					 * in number order, so CURRENT_INO /
+					 * LAST_INO is how far the send is */
+	BSEND_ATTR_EVENT_TIME,		/* u64: when the event was made,
+					 * CLOCK_MONOTONIC ns */
+	BSEND_ATTR_RESULT,		/* s32: 0 or the negative errno the
+					 * send ended with */
 	__BSEND_ATTR_MAX,
 };
 #define BSEND_ATTR_MAX (__BSEND_ATTR_MAX - 1)
@@ -147,6 +183,7 @@ enum bsend_genl_attr {
 enum bsend_send_phase {
 	BSEND_PHASE_STARTING,	/* syncing the filesystem, reading its trees */
 	BSEND_PHASE_SENDING,	/* writing the stream */
+	BSEND_PHASE_FINISHED,	/* ended: see BSEND_ATTR_RESULT */
 };
 
 #endif /* _UAPI_BSEND_H */

@@ -4,7 +4,10 @@
 #include "module/core/tree/device_super.h"
 #include "module/core/send/full_send.h"
 #include "module/core/send/host_file_data.h"
+#include "module/core/send/placeholder_file_data.h"
+#include "module/core/stream/discard_sink.h"
 #include "module/core/stream/host_sink.h"
+#include "uapi/bsend.h"
 #include "module/core/tree/subvolume.h"
 #include "module/core/tree/walk.h"
 
@@ -44,9 +47,14 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	Vec<char> name;
 	TRY(tree::read_subvolume_name(*fs, params.subvolume, &name));
 
-	stream::HostSink sink(out);
+	const bool dry_run = params.flags & BSEND_SEND_FLAG_DRY_RUN;
+	stream::HostSink host_sink(out);
+	stream::DiscardSink discard_sink;
+	stream::Sink& sink = dry_run ? static_cast<stream::Sink&>(discard_sink) : host_sink;
 	auto writer = TRY(stream::StreamWriter::create(sink, params.version));
-	send::HostFileData data(files, params.subvolume);
+	send::HostFileData host_data(files, params.subvolume);
+	send::PlaceholderFileData placeholder_data;
+	send::FileData& data = dry_run ? static_cast<send::FileData&>(placeholder_data) : host_data;
 	send::FullSendOptions options;
 	options.subvolume = params.subvolume;
 	options.name = StringView(name.data(), name.size());

@@ -102,13 +102,22 @@ int bsend_host_read_file(struct bsend_host_files *files, uint64_t root,
 /* The host's record of one send in flight (NULL where there is none). */
 struct bsend_host_send;
 
+/* How far a send is, as the engine reports it at each checkpoint. */
+struct bsend_progress {
+	uint64_t inodes;	/* inodes sent */
+	uint64_t stream_bytes;	/* stream bytes written */
+	uint64_t current_ino;	/* the inode being sent */
+	uint64_t last_ino;	/* highest inode number of the subvolume */
+};
+
 /*
- * Called between units of work with the send's progress: records it, yields
- * the CPU if others wait, and returns a negative errno when the send must
- * stop (-EINTR: a fatal signal; -ECANCELED: cancelled).
+ * Called between units of work with the send's progress: records it,
+ * publishes it (at most every BSEND_PROGRESS_INTERVAL_MS), yields the CPU
+ * if others wait, and returns a negative errno when the send must stop
+ * (-EINTR: a fatal signal; -ECANCELED: cancelled).
  */
-int bsend_host_checkpoint(struct bsend_host_send *send, uint64_t inodes,
-			  uint64_t stream_bytes);
+int bsend_host_checkpoint(struct bsend_host_send *send,
+			  const struct bsend_progress *progress);
 
 /*
  * Decompresses a btrfs compressed extent (compression as in
@@ -196,7 +205,9 @@ struct bsend_send_stats {
 /*
  * Sends the subvolume: reads the committed trees through fs, file data
  * through files, writes the stream to out. -EPERM when the subvolume is not
- * read-only.
+ * read-only. With BSEND_SEND_FLAG_DRY_RUN in params->flags, neither files
+ * nor out is used (both may be NULL) and stats tell what would have been
+ * written.
  */
 int bsend_engine_full_send(struct bsend_host_fs *fs, struct bsend_host_out *out,
 			   struct bsend_host_files *files,

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The "bsend" generic netlink family: GET_INFO. */
+/*
+ * The "bsend" generic netlink family: GET_INFO, LIST, CANCEL, and the
+ * "progress" multicast group's events.
+ */
 #include <linux/module.h>
 #include <net/genetlink.h>
 
@@ -52,6 +55,10 @@ static int put_send(struct sk_buff *skb, const struct bsend_host_send *send)
 			      BSEND_ATTR_UNSPEC) ||
 	    nla_put_u64_64bit(skb, BSEND_ATTR_INODES, READ_ONCE(send->inodes),
 			      BSEND_ATTR_UNSPEC) ||
+	    nla_put_u64_64bit(skb, BSEND_ATTR_CURRENT_INO,
+			      READ_ONCE(send->current_ino), BSEND_ATTR_UNSPEC) ||
+	    nla_put_u64_64bit(skb, BSEND_ATTR_LAST_INO,
+			      READ_ONCE(send->last_ino), BSEND_ATTR_UNSPEC) ||
 	    nla_put_u32(skb, BSEND_ATTR_PHASE, READ_ONCE(send->phase)) ||
 	    nla_put_u64_64bit(skb, BSEND_ATTR_START_TIME, send->start_time,
 			      BSEND_ATTR_UNSPEC))
@@ -102,6 +109,44 @@ static int bsend_genl_cancel(struct sk_buff *skb, struct genl_info *info)
 	return bsend_registry_cancel(nla_get_u64(info->attrs[BSEND_ATTR_SEND_ID]));
 }
 
+enum bsend_genl_group {
+	BSEND_GROUP_PROGRESS,
+};
+
+static const struct genl_multicast_group bsend_genl_groups[] = {
+	[BSEND_GROUP_PROGRESS] = { .name = BSEND_GENL_MCGRP_PROGRESS },
+};
+
+void bsend_genl_publish(const struct bsend_host_send *send, u8 cmd,
+			u64 event_time, int result)
+{
+	struct sk_buff *skb;
+	void *header;
+
+	if (!genl_has_listeners(&bsend_genl_family, &init_net,
+				BSEND_GROUP_PROGRESS))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	header = genlmsg_put(skb, 0, 0, &bsend_genl_family, 0, cmd);
+	if (!header)
+		goto drop;
+	if (put_send(skb, send) ||
+	    nla_put_u64_64bit(skb, BSEND_ATTR_EVENT_TIME, event_time,
+			      BSEND_ATTR_UNSPEC) ||
+	    (cmd == BSEND_CMD_FINISHED &&
+	     nla_put_s32(skb, BSEND_ATTR_RESULT, result)))
+		goto drop;
+	genlmsg_end(skb, header);
+	genlmsg_multicast(&bsend_genl_family, skb, 0, BSEND_GROUP_PROGRESS,
+			  GFP_KERNEL);
+	return;
+
+drop:
+	nlmsg_free(skb);
+}
+
 static const struct nla_policy bsend_genl_policy[BSEND_ATTR_MAX + 1] = {
 	[BSEND_ATTR_SEND_ID] = { .type = NLA_U64 },
 };
@@ -132,6 +177,8 @@ static struct genl_family bsend_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = bsend_genl_ops,
 	.n_small_ops = ARRAY_SIZE(bsend_genl_ops),
+	.mcgrps = bsend_genl_groups,
+	.n_mcgrps = ARRAY_SIZE(bsend_genl_groups),
 	.resv_start_op = BSEND_CMD_MAX + 1,
 };
 

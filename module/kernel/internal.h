@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 struct block_device;
+struct bsend_host_send;
 struct bsend_ioctl_send_args;
 struct bsend_ioctl_tree_stats_args;
 
@@ -25,6 +26,12 @@ void bsend_misc_unregister(void);
 /* genl.c */
 int bsend_genl_register(void);
 void bsend_genl_unregister(void);
+/* Multicasts event cmd (BSEND_CMD_PROGRESS or BSEND_CMD_FINISHED, whose
+ * result is 0 or a negative errno) about send to the "progress" group, if
+ * anyone listens, stamped event_time (ktime_get_ns()). Best effort: an
+ * event that cannot be made is dropped. */
+void bsend_genl_publish(const struct bsend_host_send *send, u8 cmd,
+			u64 event_time, int result);
 
 /* send_ioctl.c */
 long bsend_ioctl_send(struct bsend_ioctl_send_args __user *uargs);

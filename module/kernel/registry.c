@@ -8,6 +8,7 @@
 
 #include "module/core/platform.h"
 #include "uapi/bsend.h"
+#include "internal.h"
 #include "registry.h"
 
 static LIST_HEAD(sends);
@@ -17,18 +18,20 @@ static atomic64_t last_id = ATOMIC64_INIT(0);
 void bsend_registry_add(struct bsend_host_send *send)
 {
 	send->id = atomic64_inc_return(&last_id);
-	send->pid = task_pid_nr(current);
+	send->pid = task_tgid_nr(current);
 	send->start_time = ktime_get_real_ns();
 	mutex_lock(&sends_lock);
 	list_add_tail(&send->node, &sends);
 	mutex_unlock(&sends_lock);
 }
 
-void bsend_registry_remove(struct bsend_host_send *send)
+void bsend_registry_remove(struct bsend_host_send *send, int result)
 {
 	mutex_lock(&sends_lock);
 	list_del(&send->node);
 	mutex_unlock(&sends_lock);
+	WRITE_ONCE(send->phase, BSEND_PHASE_FINISHED);
+	bsend_genl_publish(send, BSEND_CMD_FINISHED, ktime_get_ns(), result);
 }
 
 int bsend_registry_cancel(u64 id)
@@ -66,17 +69,32 @@ unsigned long bsend_registry_walk(unsigned long index,
 	return at;
 }
 
-int bsend_host_checkpoint(struct bsend_host_send *send, uint64_t inodes,
-			  uint64_t stream_bytes)
+/* Publishes a PROGRESS event if the last one is old enough. */
+static void publish_progress(struct bsend_host_send *send)
+{
+	u64 now = ktime_get_ns();
+
+	if (send->last_event &&
+	    now - send->last_event < BSEND_PROGRESS_INTERVAL_MS * NSEC_PER_MSEC)
+		return;
+	send->last_event = now;
+	bsend_genl_publish(send, BSEND_CMD_PROGRESS, now, 0);
+}
+
+int bsend_host_checkpoint(struct bsend_host_send *send,
+			  const struct bsend_progress *progress)
 {
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	if (send) {
 		if (READ_ONCE(send->cancelled))
 			return -ECANCELED;
-		WRITE_ONCE(send->inodes, inodes);
-		WRITE_ONCE(send->bytes, stream_bytes);
+		WRITE_ONCE(send->inodes, progress->inodes);
+		WRITE_ONCE(send->bytes, progress->stream_bytes);
+		WRITE_ONCE(send->current_ino, progress->current_ino);
+		WRITE_ONCE(send->last_ino, progress->last_ino);
 		WRITE_ONCE(send->phase, BSEND_PHASE_SENDING);
+		publish_progress(send);
 	}
 	cond_resched();
 	return 0;

@@ -19,14 +19,20 @@ struct bsend_host_send {
 	u64 parent;
 	u64 start_time;		/* ns since the epoch */
 	u32 phase;		/* enum bsend_send_phase */
-	u64 bytes;		/* written so far (WRITE_ONCE / READ_ONCE) */
-	u64 inodes;
+	/* Progress, written by the send (WRITE_ONCE), read by LIST: */
+	u64 bytes;		/* stream bytes written so far */
+	u64 inodes;		/* inodes sent */
+	u64 current_ino;	/* the inode being sent */
+	u64 last_ino;		/* highest inode number, 0 until known */
+	u64 last_event;		/* ktime_get_ns() of the last PROGRESS event */
 	bool cancelled;
 };
 
 /* Fills in id, pid and start time and adds send to the registry. */
 void bsend_registry_add(struct bsend_host_send *send);
-void bsend_registry_remove(struct bsend_host_send *send);
+/* Takes send out of the registry and publishes its FINISHED event with
+ * result, 0 or the negative errno the send ended with. */
+void bsend_registry_remove(struct bsend_host_send *send, int result);
 
 /* Marks the send with this id cancelled: 0, or -ENOENT. */
 int bsend_registry_cancel(u64 id);

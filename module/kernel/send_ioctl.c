@@ -61,6 +61,8 @@ static int check_flags(const struct bsend_ioctl_send_args *args)
 
 static int open_output(struct bsend_send *send)
 {
+	if (send->args.flags & BSEND_SEND_FLAG_DRY_RUN)
+		return 0;	/* nothing is written */
 	if (send->args.send_fd < 0 || send->args.send_fd > INT_MAX)
 		return -EBADF;
 	send->out = fget(send->args.send_fd);
@@ -99,8 +101,8 @@ static int validate_send(struct bsend_send *send,
 	return open_output(send);
 }
 
-/* Runs the engine on the validated request. */
-static int run_send(struct bsend_send *send)
+/* Runs the engine on the validated request; fills *stats on success. */
+static int run_send(struct bsend_send *send, struct bsend_send_stats *stats)
 {
 	struct bsend_host_out out = { .file = send->out };
 	struct bsend_host_files files = {
@@ -116,7 +118,6 @@ static int run_send(struct bsend_send *send)
 		.subvol = send->fs_req.subvol_root,
 		.phase = BSEND_PHASE_STARTING,
 	};
-	struct bsend_send_stats stats = {};
 	struct bsend_error error = {};
 	int ret;
 
@@ -126,12 +127,18 @@ static int run_send(struct bsend_send *send)
 	out.send = &entry;
 	ret = bsend_fs_request_sync(&send->fs_req);
 	if (!ret) {
-		out.pos = send->out->f_pos;
+		if (send->out)
+			out.pos = send->out->f_pos;
 		ret = bsend_engine_full_send(&send->fs_req.fs, &out, &files,
-					     &entry, &params, &stats, &error);
+					     &entry, &params, stats, &error);
+	}
+	if (!ret) {
+		/* The FINISHED event carries the totals. */
+		WRITE_ONCE(entry.bytes, stats->stream_bytes);
+		WRITE_ONCE(entry.inodes, stats->inodes);
 	}
 	bsend_host_files_close(&files);
-	bsend_registry_remove(&entry);
+	bsend_registry_remove(&entry, ret);
 	if (ret && ret != -EINTR && ret != -EPIPE && ret != -EPERM &&
 	    ret != -ECANCELED)
 		pr_err("bsend: send of root %llu: %s, ino %llu, bytenr %llu (expected %llu, found %llu): %d\n",
@@ -140,14 +147,29 @@ static int run_send(struct bsend_send *send)
 	return ret;
 }
 
+/* Writes what the stream held into the out fields of the arguments. */
+static int report_stats(struct bsend_ioctl_send_args __user *uargs,
+			const struct bsend_send_stats *stats)
+{
+	if (put_user(stats->stream_bytes, &uargs->stream_bytes) ||
+	    put_user(stats->data_bytes, &uargs->data_bytes) ||
+	    put_user(stats->inodes, &uargs->inodes) ||
+	    put_user(stats->commands, &uargs->commands))
+		return -EFAULT;
+	return 0;
+}
+
 long bsend_ioctl_send(struct bsend_ioctl_send_args __user *uargs)
 {
 	struct bsend_send send = {};
+	struct bsend_send_stats stats = {};
 	int ret;
 
 	ret = validate_send(&send, uargs);
 	if (!ret)
-		ret = run_send(&send);
+		ret = run_send(&send, &stats);
 	send_release(&send);
+	if (!ret)
+		ret = report_stats(uargs, &stats);
 	return ret;
 }

@@ -26,4 +26,4 @@ extern "C" int bsend_host_read_file(bsend_host_files*, uint64_t, uint64_t, uint6
 }
 
 // Offline sends have no registry and nobody to cancel them.
-extern "C" int bsend_host_checkpoint(bsend_host_send*, uint64_t, uint64_t) { return 0; }
+extern "C" int bsend_host_checkpoint(bsend_host_send*, const bsend_progress*) { return 0; }

@@ -7,6 +7,7 @@
 #include <linux/btrfs.h>
 
 #include "ctl/send_options.h"
+#include "uapi/bsend.h"
 
 namespace sendctl {
 namespace {
@@ -85,6 +86,22 @@ TEST(SendOptions, RejectsWhatSendctlCannotDoYet)
 	EXPECT_NE(rejection({"-c", "c1", "snap"}).find("-c without -p"),
 		  std::string::npos);
 	parsed({"-c", "c1", "-p", "par", "snap"});
+}
+
+TEST(SendOptions, DryRunAndProgress)
+{
+	SendOptions options = parsed({"snap"});
+	EXPECT_FALSE(options.dry_run);
+	EXPECT_EQ(options.progress, Progress::kAuto);
+	EXPECT_EQ(parsed({"--progress", "snap"}).progress, Progress::kAlways);
+	EXPECT_EQ(parsed({"-q", "snap"}).progress, Progress::kNever);
+	EXPECT_EQ(parsed({"--quiet", "snap"}).progress, Progress::kNever);
+	EXPECT_EQ(rejection({"--progress", "--quiet", "snap"}), "--progress and --quiet contradict each other");
+	EXPECT_TRUE(parsed({"--dry-run", "snap"}).dry_run);
+	EXPECT_EQ(rejection({"--dry-run", "-f", "out", "snap"}),
+		  "--dry-run writes no stream; -f FILE has no use with it");
+	EXPECT_EQ(stream_request(parsed({"--dry-run", "snap"}), 0, 1).flags,
+		  BTRFS_SEND_FLAG_VERSION | BSEND_SEND_FLAG_DRY_RUN);
 }
 
 TEST(StreamRequest, DefaultIsVersionOneWithTheVersionFlag)

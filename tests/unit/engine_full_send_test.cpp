@@ -14,6 +14,8 @@
 #include "module/core/send/full_send.h"
 #include "module/core/stream/host_sink.h"
 #include "module/posix/alloc.h"
+#include "module/core/send/placeholder_file_data.h"
+#include "module/core/stream/discard_sink.h"
 #include "module/posix/image.h"
 #include "module/posix/output.h"
 #include "tests/tools/apply_stream.h"
@@ -109,6 +111,25 @@ void send_and_apply(const TestImage& image, const std::string& stream_path, cons
 	ASSERT_TRUE(applied.ok()) << applied.error().message;
 }
 
+// A dry run of the same send: nothing read, nothing written, only counted.
+void dry_run(const TestImage& image, send::SendStats* stats, u64* stream_bytes)
+{
+	posix::ImageHost host;
+	ASSERT_EQ(host.open(image.path()), 0);
+	auto fs = tree::Filesystem::open(host.host(), 8 << 20);
+	ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
+	stream::DiscardSink sink;
+	auto writer = stream::StreamWriter::create(sink, 1).release_value();
+	send::PlaceholderFileData data;
+	send::FullSendOptions options;
+	options.subvolume = BTRFS_FS_TREE_OBJECTID;
+	options.name = "received";
+	auto sent = send::full_send(*fs.value(), data, writer, options);
+	ASSERT_TRUE(sent.is_ok()) << sent.error().cause << " ino " << sent.error().ino;
+	*stats = sent.value();
+	*stream_bytes = writer.bytes_written();
+}
+
 class FullSend : public testing::TestWithParam<ImageOptions> {
 protected:
 	void TearDown() override { EXPECT_EQ(posix::allocations_outstanding(), 0); }
@@ -140,6 +161,17 @@ TEST_P(FullSend, ReceivedTreeEqualsTheSource)
 	EXPECT_EQ(differences, "");
 	std::string dump = test::run_command("btrfs receive --dump -f " + work.path() + "/stream >/dev/null 2>&1 && echo parsed");
 	EXPECT_EQ(dump, "parsed\n");
+
+	// The dry run's estimate is the stream's exact size.
+	send::SendStats estimated;
+	u64 estimated_bytes = 0;
+	dry_run(image, &estimated, &estimated_bytes);
+	if (HasFatalFailure())
+		return;
+	EXPECT_EQ(estimated_bytes, std::filesystem::file_size(work.path() + "/stream"));
+	EXPECT_EQ(estimated.inodes, stats.inodes);
+	EXPECT_EQ(estimated.commands, stats.commands);
+	EXPECT_EQ(estimated.data_bytes, stats.data_bytes);
 }
 
 namespace {

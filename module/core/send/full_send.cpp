@@ -74,8 +74,11 @@ private:
 	Result<void> send_simple_path(u16 command, u16 attribute, StringView first, StringView second);
 	Result<void> send_utimes(const InodeInfo& info, const Text& path);
 	Result<void> end_command();
-	// Yields, and stops the send when the host says so (a fatal signal).
+	// Reports progress, yields, and stops the send when the host says so
+	// (a fatal signal, a cancel).
 	Result<void> checkpoint();
+	// The highest inode number in the subvolume.
+	Result<u64> find_last_ino();
 
 	tree::Filesystem& fs_;
 	FileData& data_;
@@ -83,6 +86,7 @@ private:
 	const FullSendOptions& options_;
 	const tree::SubvolumeInfo& subvolume_;
 	SendStats stats_;
+	u64 last_ino_ = 0;		// highest inode number, for progress
 
 	InodeInfo cur_;
 	bool have_cur_ = false;
@@ -97,10 +101,23 @@ private:
 
 Result<void> FullSender::checkpoint()
 {
-	int ret = bsend_host_checkpoint(options_.control, stats_.inodes, out_.bytes_written());
+	bsend_progress progress = {};
+	progress.inodes = stats_.inodes;
+	progress.stream_bytes = out_.bytes_written();
+	progress.current_ino = cur_.ino;
+	progress.last_ino = last_ino_;
+	int ret = bsend_host_checkpoint(options_.control, &progress);
 	if (ret < 0)
 		return Error::make(-ret, "send interrupted").at_ino(cur_.ino);
 	return {};
+}
+
+Result<u64> FullSender::find_last_ino()
+{
+	tree::TreePath path(fs_, subvolume_.root);
+	if (!TRY(path.search_last_at_or_before({BTRFS_LAST_FREE_OBJECTID, 0xff, ~0ull})))
+		return 0;
+	return path.key().objectid;
 }
 
 Result<void> FullSender::end_command()
@@ -523,6 +540,7 @@ Result<SendStats> FullSender::run()
 	TRY(out_.put_u64(BSEND_SEND_A_CTRANSID, subvolume_.ctransid));
 	TRY(end_command());
 
+	last_ino_ = TRY(find_last_ino());
 	tree::TreePath path(fs_, subvolume_.root);
 	Text inode_path;
 	for (bool more = TRY(path.search({kRootDir, 0, 0})); more; more = TRY(path.next())) {

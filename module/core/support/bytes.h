@@ -1,4 +1,4 @@
-// Byte-wise comparison and copy; the engine has no libc.
+// Byte-wise comparison, copy and fill; the engine has no libc.
 #pragma once
 
 #include "module/core/support/types.h"
@@ -17,6 +17,12 @@ inline void copy_bytes(u8* to, const u8* from, usize length)
 {
 	for (usize i = 0; i < length; i++)
 		to[i] = from[i];
+}
+
+inline void fill_zero(u8* to, usize length)
+{
+	for (usize i = 0; i < length; i++)
+		to[i] = 0;
 }
 
 } // namespace bsend
