@@ -8,31 +8,9 @@ namespace bsend::send {
 
 namespace {
 
-constexpr u64 kRootDir = BTRFS_FIRST_FREE_OBJECTID;
 // Directories whose UTIMES wait for their last entry; past this many they
 // are all sent, and any that gains an entry later is sent again at the end.
 constexpr usize kMaxPendingDirUtimes = 65536;
-
-constexpr u64 kTypeMask = 0170000;
-constexpr u64 kRegular = 0100000, kDirectory = 0040000, kSymlink = 0120000, kCharDevice = 0020000,
-	      kBlockDevice = 0060000, kFifo = 0010000, kSocket = 0140000;
-bool is_type(u64 mode, u64 type) { return (mode & kTypeMask) == type; }
-
-constexpr StringView kCapabilityXattr = "security.capability";
-constexpr StringView kAclAccessXattr = "system.posix_acl_access";
-constexpr StringView kAclDefaultXattr = "system.posix_acl_default";
-
-// The key offset of a DIR_ITEM or XATTR_ITEM: crc32c seeded with ~1, no
-// inversions (btrfs_name_hash).
-u32 name_hash(StringView name) { return bsend_host_stream_crc32c(~1u, name.data(), name.length()); }
-
-// The kernel's dev_t as btrfs stores it (major << 20 | minor), in the
-// encoding user space and the stream use (new_encode_dev).
-u64 encode_rdev(u64 rdev)
-{
-	u64 major = (rdev >> 20) & 0xfff, minor = rdev & 0xfffff;
-	return (minor & 0xff) | (major << 8) | ((minor & ~0xffull) << 12);
-}
 
 // One reference of the inode being sent: a name in a directory.
 struct Ref {
@@ -44,7 +22,9 @@ class FullSender {
 public:
 	FullSender(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer, const FullSendOptions& options,
 		   const tree::SubvolumeInfo& subvolume)
-		: fs_(fs), data_(data), out_(writer), options_(options), subvolume_(subvolume)
+		: fs_(fs), out_(writer), options_(options), subvolume_(subvolume),
+		  command_options_{options.send_file_data, options.control},
+		  commands_(fs, data, writer, command_options_)
 	{
 	}
 
@@ -61,32 +41,20 @@ private:
 	Result<void> begin_inode(const InodeInfo& info);
 	Result<void> collect_refs(const format::Key& key, Bytes item);
 	Result<void> process_refs();
-	Result<void> send_xattrs(Bytes item, const Text& path);
 	Result<void> send_extent(const format::Key& key, Bytes item);
-	Result<void> send_capability(const Text& path);
-	// NO_FILE_DATA: where data would have been written.
-	Result<void> send_update_extent(const Text& path, u64 offset, u64 length);
 	Result<void> finish_inode();
 	Result<void> mark_dir_changed(u64 dir);
 	Result<void> flush_dir_utimes();
 
-	Result<void> send_create(const InodeInfo& info, const Text& path);
-	Result<void> send_simple_path(u16 command, u16 attribute, StringView first, StringView second);
-	Result<void> send_utimes(const InodeInfo& info, const Text& path);
-	Result<void> end_command();
-	// Reports progress, yields, and stops the send when the host says so
-	// (a fatal signal, a cancel).
-	Result<void> checkpoint();
 	// The highest inode number in the subvolume.
 	Result<u64> find_last_ino();
 
 	tree::Filesystem& fs_;
-	FileData& data_;
 	stream::StreamWriter& out_;
 	const FullSendOptions& options_;
 	const tree::SubvolumeInfo& subvolume_;
-	SendStats stats_;
-	u64 last_ino_ = 0;		// highest inode number, for progress
+	const CommandOptions command_options_;
+	Commands commands_;
 
 	InodeInfo cur_;
 	bool have_cur_ = false;
@@ -96,21 +64,7 @@ private:
 	HashMap<u64, u64> early_dirs_;		// dirs made before their turn: ino -> generation
 	HashMap<u64, bool> pending_utimes_;	// dirs whose UTIMES is still owed
 	Vec<u64> pending_order_;
-	Vec<u8> buffer_;			// file data of one WRITE
 };
-
-Result<void> FullSender::checkpoint()
-{
-	bsend_progress progress = {};
-	progress.inodes = stats_.inodes;
-	progress.stream_bytes = out_.bytes_written();
-	progress.current_ino = cur_.ino;
-	progress.last_ino = last_ino_;
-	int ret = bsend_host_checkpoint(options_.control, &progress);
-	if (ret < 0)
-		return Error::make(-ret, "send interrupted").at_ino(cur_.ino);
-	return {};
-}
 
 Result<u64> FullSender::find_last_ino()
 {
@@ -118,12 +72,6 @@ Result<u64> FullSender::find_last_ino()
 	if (!TRY(path.search_last_at_or_before({BTRFS_LAST_FREE_OBJECTID, 0xff, ~0ull})))
 		return 0;
 	return path.key().objectid;
-}
-
-Result<void> FullSender::end_command()
-{
-	stats_.commands++;
-	return out_.end();
 }
 
 Result<void> FullSender::orphan_name(u64 ino, u64 generation, Text* out)
@@ -211,69 +159,6 @@ Result<void> FullSender::current_path(u64 ino, Text* out)
 	return {};
 }
 
-Result<void> FullSender::send_create(const InodeInfo& info, const Text& path)
-{
-	u16 command;
-	if (is_type(info.mode, kRegular))
-		command = BSEND_SEND_C_MKFILE;
-	else if (is_type(info.mode, kDirectory))
-		command = BSEND_SEND_C_MKDIR;
-	else if (is_type(info.mode, kSymlink))
-		command = BSEND_SEND_C_SYMLINK;
-	else if (is_type(info.mode, kCharDevice) || is_type(info.mode, kBlockDevice))
-		command = BSEND_SEND_C_MKNOD;
-	else if (is_type(info.mode, kFifo))
-		command = BSEND_SEND_C_MKFIFO;
-	else if (is_type(info.mode, kSocket))
-		command = BSEND_SEND_C_MKSOCK;
-	else
-		return Error::make(err::kNotSupported, "inode of an unknown type").at_ino(info.ino).mismatch(0, info.mode);
-
-	Text target;
-	if (command == BSEND_SEND_C_SYMLINK) {
-		tree::TreePath extent(fs_, subvolume_.root);
-		format::Key key{info.ino, BTRFS_EXTENT_DATA_KEY, 0};
-		if (!TRY(extent.search(key)) || extent.key() != key)
-			return Error::make(err::kCorrupt, "symlink has no target extent").at_ino(info.ino);
-		auto item = TRY(format::FileExtentItemView::over(extent.data()));
-		if (!item.is_inline() || item.compression() != format::kCompressNone)
-			return Error::make(err::kCorrupt, "symlink target is not an uncompressed inline extent")
-				.at_ino(info.ino);
-		Bytes data = item.inline_data();
-		usize length = data.size() < info.size ? data.size() : static_cast<usize>(info.size);
-		TRY(target.append(StringView(reinterpret_cast<const char*>(data.data()), length)));
-	}
-
-	TRY(out_.begin(command));
-	TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-	TRY(out_.put_u64(BSEND_SEND_A_INO, info.ino));
-	if (command == BSEND_SEND_C_SYMLINK) {
-		TRY(out_.put_path(BSEND_SEND_A_PATH_LINK, target.view()));
-	} else if (command == BSEND_SEND_C_MKNOD || command == BSEND_SEND_C_MKFIFO || command == BSEND_SEND_C_MKSOCK) {
-		TRY(out_.put_u64(BSEND_SEND_A_RDEV, encode_rdev(info.rdev)));
-		TRY(out_.put_u64(BSEND_SEND_A_MODE, info.mode));
-	}
-	return end_command();
-}
-
-Result<void> FullSender::send_simple_path(u16 command, u16 attribute, StringView first, StringView second)
-{
-	TRY(out_.begin(command));
-	TRY(out_.put_path(BSEND_SEND_A_PATH, first));
-	TRY(out_.put_path(attribute, second));
-	return end_command();
-}
-
-Result<void> FullSender::send_utimes(const InodeInfo& info, const Text& path)
-{
-	TRY(out_.begin(BSEND_SEND_C_UTIMES));
-	TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-	TRY(out_.put_timespec(BSEND_SEND_A_ATIME, info.atime.seconds, info.atime.nanoseconds));
-	TRY(out_.put_timespec(BSEND_SEND_A_MTIME, info.mtime.seconds, info.mtime.nanoseconds));
-	TRY(out_.put_timespec(BSEND_SEND_A_CTIME, info.ctime.seconds, info.ctime.nanoseconds));
-	return end_command();
-}
-
 Result<void> FullSender::mark_dir_changed(u64 dir)
 {
 	if (pending_utimes_.find(dir))
@@ -293,7 +178,7 @@ Result<void> FullSender::flush_dir_utimes()
 			continue;
 		auto info = TRY(read_inode_info(fs_, subvolume_.root, dir));
 		TRY(current_path(dir, &path));
-		TRY(send_utimes(info, path));
+		TRY(commands_.utimes(info, path.view()));
 	}
 	pending_order_.clear();
 	pending_utimes_.clear();
@@ -334,7 +219,7 @@ Result<void> FullSender::process_refs()
 	if (early_dirs_.find(cur_.ino))
 		early_dirs_.remove(cur_.ino);
 	else
-		TRY(send_create(cur_, orphan));
+		TRY(commands_.create(subvolume_.root, cur_, orphan.view()));
 	TRY(mark_dir_changed(kRootDir));
 
 	for (usize i = 0; i < refs_.size(); i++) {
@@ -343,7 +228,7 @@ Result<void> FullSender::process_refs()
 			auto dir = TRY(read_inode_info(fs_, subvolume_.root, ref.parent));
 			Text dir_orphan;
 			TRY(orphan_name(dir.ino, dir.generation, &dir_orphan));
-			TRY(send_create(dir, dir_orphan));
+			TRY(commands_.create(subvolume_.root, dir, dir_orphan.view()));
 			TRY(early_dirs_.insert(dir.ino, dir.generation));
 		}
 		TRY(current_path(ref.parent, &target));
@@ -351,38 +236,14 @@ Result<void> FullSender::process_refs()
 			TRY(target.append("/"));
 		TRY(target.append(ref.name.view()));
 		if (i == 0) {
-			TRY(send_simple_path(BSEND_SEND_C_RENAME, BSEND_SEND_A_PATH_TO, orphan.view(), target.view()));
+			TRY(commands_.rename(orphan.view(), target.view()));
 			TRY(first_path.append(target.view()));
 		} else {
-			TRY(send_simple_path(BSEND_SEND_C_LINK, BSEND_SEND_A_PATH_LINK, target.view(), first_path.view()));
+			TRY(commands_.link(target.view(), first_path.view()));
 		}
 		TRY(mark_dir_changed(ref.parent));
 	}
 	refs_done_ = true;
-	return {};
-}
-
-Result<void> FullSender::send_xattrs(Bytes item, const Text& path)
-{
-	// An empty POSIX ACL is stored as an xattr with no data, which the
-	// receiving side cannot set: it gets an ACL header with no entries
-	// (struct posix_acl_xattr_header, version 2) instead.
-	static const u8 kEmptyAcl[4] = {2, 0, 0, 0};
-	format::DirEntries entries(item);
-	format::DirEntry entry;
-	while (TRY(entries.next(&entry))) {
-		// Sent after CHOWN, by send_capability().
-		if (entry.name == kCapabilityXattr)
-			continue;
-		Bytes data = entry.data;
-		if (data.empty() && (entry.name == kAclAccessXattr || entry.name == kAclDefaultXattr))
-			data = Bytes(kEmptyAcl, sizeof(kEmptyAcl));
-		TRY(out_.begin(BSEND_SEND_C_SET_XATTR));
-		TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-		TRY(out_.put_path(BSEND_SEND_A_XATTR_NAME, entry.name));
-		TRY(out_.put_bytes(BSEND_SEND_A_XATTR_DATA, data));
-		TRY(end_command());
-	}
 	return {};
 }
 
@@ -394,106 +255,24 @@ Result<void> FullSender::send_extent(const format::Key& key, Bytes item_bytes)
 	u64 start = key.offset;
 	if (start >= cur_.size)
 		return {};
-	Text path;
-	TRY(current_path(cur_.ino, &path));
-
+	u64 end;
 	if (item.is_inline()) {
-		Bytes data = item.inline_data();
 		bool compressed = item.compression() != format::kCompressNone;
-		u64 stored = compressed ? item.ram_bytes() : data.size();
-		u64 length = stored < cur_.size - start ? stored : cur_.size - start;
-		if (!options_.send_file_data)
-			return send_update_extent(path, start, length);
-		if (compressed) {
-			ExtentPiece piece;
-			piece.ino = cur_.ino;
-			piece.generation = cur_.generation;
-			piece.file_offset = start;
-			piece.ram_bytes = item.ram_bytes();
-			piece.compression = static_cast<u8>(item.compression());
-			piece.inline_data = data;
-			TRY(buffer_.resize(length));
-			TRY(data_.read(piece, buffer_.data(), length));
-			data = Bytes(buffer_.data(), length);
-		}
-		TRY(out_.begin(BSEND_SEND_C_WRITE));
-		TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-		TRY(out_.put_u64(BSEND_SEND_A_FILE_OFFSET, start));
-		TRY(out_.put_bytes(BSEND_SEND_A_DATA, data.subspan(0, length)));
-		TRY(end_command());
-		stats_.data_bytes += length;
-		next_write_offset_ = start + length;
+		end = start + (compressed ? item.ram_bytes() : item.inline_data().size());
+	} else if (item.disk_bytenr() == 0 || item.type() == BTRFS_FILE_EXTENT_PREALLOC) {
+		// A hole, or preallocated space: nothing to send, the
+		// receiver's file has a hole there until TRUNCATE or a later
+		// WRITE.
 		return {};
+	} else {
+		end = start + item.num_bytes();
 	}
-	// A hole, or preallocated space: nothing to send, the receiver's file
-	// has a hole there until TRUNCATE or a later WRITE.
-	if (item.disk_bytenr() == 0 || item.type() == BTRFS_FILE_EXTENT_PREALLOC)
-		return {};
-
-	u64 end = start + item.num_bytes();
 	if (end > cur_.size)
 		end = cur_.size;
-	if (!options_.send_file_data)
-		return send_update_extent(path, start, end - start);
-	ExtentPiece piece;
-	piece.ino = cur_.ino;
-	piece.generation = cur_.generation;
-	piece.disk_bytenr = item.disk_bytenr();
-	piece.disk_num_bytes = item.disk_num_bytes();
-	piece.ram_bytes = item.ram_bytes();
-	piece.compression = static_cast<u8>(item.compression());
-	for (u64 at = start; at < end;) {
-		TRY(out_.begin(BSEND_SEND_C_WRITE));
-		TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-		TRY(out_.put_u64(BSEND_SEND_A_FILE_OFFSET, at));
-		usize chunk = out_.data_room();
-		if (chunk > end - at)
-			chunk = static_cast<usize>(end - at);
-		TRY(buffer_.resize(chunk));
-		piece.file_offset = at;
-		piece.extent_offset = item.offset() + (at - start);
-		TRY(checkpoint());
-		TRY(data_.read(piece, buffer_.data(), chunk));
-		TRY(out_.put_bytes(BSEND_SEND_A_DATA, Bytes(buffer_.data(), chunk)));
-		TRY(end_command());
-		stats_.data_bytes += chunk;
-		at += chunk;
-	}
+	Text path;
+	TRY(current_path(cur_.ino, &path));
+	TRY(commands_.write_extent(cur_, path.view(), start, item, start, end));
 	next_write_offset_ = end;
-	return {};
-}
-
-Result<void> FullSender::send_update_extent(const Text& path, u64 offset, u64 length)
-{
-	TRY(out_.begin(BSEND_SEND_C_UPDATE_EXTENT));
-	TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-	TRY(out_.put_u64(BSEND_SEND_A_FILE_OFFSET, offset));
-	TRY(out_.put_u64(BSEND_SEND_A_SIZE, length));
-	TRY(end_command());
-	next_write_offset_ = offset + length;
-	return {};
-}
-
-Result<void> FullSender::send_capability(const Text& path)
-{
-	// CHOWN drops file capabilities on the receiving side, so they are sent
-	// after it, and only then.
-	u32 hash = name_hash(kCapabilityXattr);
-	tree::TreePath lookup(fs_, subvolume_.root);
-	format::Key key{cur_.ino, BTRFS_XATTR_ITEM_KEY, hash};
-	if (!TRY(lookup.search(key)) || lookup.key() != key)
-		return {};
-	format::DirEntries entries(lookup.data());
-	format::DirEntry entry;
-	while (TRY(entries.next(&entry))) {
-		if (!(entry.name == kCapabilityXattr))
-			continue;
-		TRY(out_.begin(BSEND_SEND_C_SET_XATTR));
-		TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-		TRY(out_.put_path(BSEND_SEND_A_XATTR_NAME, entry.name));
-		TRY(out_.put_bytes(BSEND_SEND_A_XATTR_DATA, entry.data));
-		TRY(end_command());
-	}
 	return {};
 }
 
@@ -503,29 +282,17 @@ Result<void> FullSender::finish_inode()
 		TRY(process_refs());
 	Text path;
 	TRY(current_path(cur_.ino, &path));
-	if (is_type(cur_.mode, kRegular) && next_write_offset_ != cur_.size) {
-		TRY(out_.begin(BSEND_SEND_C_TRUNCATE));
-		TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-		TRY(out_.put_u64(BSEND_SEND_A_SIZE, cur_.size));
-		TRY(end_command());
-	}
-	TRY(out_.begin(BSEND_SEND_C_CHOWN));
-	TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-	TRY(out_.put_u64(BSEND_SEND_A_UID, cur_.uid));
-	TRY(out_.put_u64(BSEND_SEND_A_GID, cur_.gid));
-	TRY(end_command());
-	if (!is_type(cur_.mode, kSymlink)) {
-		TRY(out_.begin(BSEND_SEND_C_CHMOD));
-		TRY(out_.put_path(BSEND_SEND_A_PATH, path.view()));
-		TRY(out_.put_u64(BSEND_SEND_A_MODE, cur_.mode & 07777));
-		TRY(end_command());
-	}
-	TRY(send_capability(path));
+	if (is_type(cur_.mode, kRegular) && next_write_offset_ != cur_.size)
+		TRY(commands_.truncate(path.view(), cur_.size));
+	TRY(commands_.chown(path.view(), cur_.uid, cur_.gid));
+	if (!is_type(cur_.mode, kSymlink))
+		TRY(commands_.chmod(path.view(), cur_.mode));
+	TRY(commands_.send_capability(subvolume_.root, cur_.ino, path.view()));
 	if (is_type(cur_.mode, kDirectory))
 		TRY(mark_dir_changed(cur_.ino));
 	else
-		TRY(send_utimes(cur_, path));
-	stats_.inodes++;
+		TRY(commands_.utimes(cur_, path.view()));
+	commands_.count_inode();
 	have_cur_ = false;
 	return {};
 }
@@ -534,13 +301,9 @@ Result<SendStats> FullSender::run()
 {
 	if (options_.stream_header)
 		TRY(out_.write_header());
-	TRY(out_.begin(BSEND_SEND_C_SUBVOL));
-	TRY(out_.put_path(BSEND_SEND_A_PATH, options_.name));
-	TRY(out_.put_uuid(BSEND_SEND_A_UUID, subvolume_.uuid));
-	TRY(out_.put_u64(BSEND_SEND_A_CTRANSID, subvolume_.ctransid));
-	TRY(end_command());
+	TRY(commands_.begin_subvolume(options_.name, subvolume_, nullptr));
 
-	last_ino_ = TRY(find_last_ino());
+	commands_.set_last_ino(TRY(find_last_ino()));
 	tree::TreePath path(fs_, subvolume_.root);
 	Text inode_path;
 	for (bool more = TRY(path.search({kRootDir, 0, 0})); more; more = TRY(path.next())) {
@@ -550,7 +313,7 @@ Result<SendStats> FullSender::run()
 		if (!have_cur_ || key.objectid != cur_.ino) {
 			if (have_cur_)
 				TRY(finish_inode());
-			TRY(checkpoint());
+			TRY(commands_.checkpoint(key.objectid));
 			if (key.type != BTRFS_INODE_ITEM_KEY)
 				return Error::make(err::kCorrupt, "inode items do not start with its inode item")
 					.at_ino(key.objectid)
@@ -568,7 +331,7 @@ Result<SendStats> FullSender::run()
 			TRY(process_refs());
 		if (key.type == BTRFS_XATTR_ITEM_KEY) {
 			TRY(current_path(cur_.ino, &inode_path));
-			TRY(send_xattrs(path.data(), inode_path));
+			TRY(commands_.set_xattrs(inode_path.view(), path.data()));
 		} else if (key.type == BTRFS_EXTENT_DATA_KEY) {
 			TRY(send_extent(key, path.data()));
 		}
@@ -576,11 +339,9 @@ Result<SendStats> FullSender::run()
 	if (have_cur_)
 		TRY(finish_inode());
 	TRY(flush_dir_utimes());
-	if (options_.end_command) {
-		TRY(out_.begin(BSEND_SEND_C_END));
-		TRY(end_command());
-	}
-	return stats_;
+	if (options_.end_command)
+		TRY(commands_.end());
+	return commands_.stats();
 }
 
 } // namespace

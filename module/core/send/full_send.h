@@ -14,10 +14,7 @@
 // recursion, no fixed buffers, any depth.
 #pragma once
 
-#include "module/core/send/file_data.h"
-#include "module/core/send/inode_info.h"
-#include "module/core/send/text.h"
-#include "module/core/stream/writer.h"
+#include "module/core/send/commands.h"
 #include "module/core/support/hash_map.h"
 #include "module/core/tree/path.h"
 
@@ -32,11 +29,6 @@ struct FullSendOptions {
 	bsend_host_send* control = nullptr;	// progress and cancellation
 };
 
-struct SendStats {
-	u64 inodes = 0;
-	u64 commands = 0;
-	u64 data_bytes = 0;
-};
 
 // Writes the whole stream, header to END, through writer.
 Result<SendStats> full_send(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer,

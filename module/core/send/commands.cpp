@@ -1,0 +1,316 @@
+#include "module/core/send/commands.h"
+
+#include "module/core/support/bytes.h"
+#include "module/core/support/errno.h"
+#include "module/core/tree/path.h"
+
+namespace bsend::send {
+
+namespace {
+
+constexpr StringView kAclAccessXattr = "system.posix_acl_access";
+constexpr StringView kAclDefaultXattr = "system.posix_acl_default";
+
+// The kernel's dev_t as btrfs stores it (major << 20 | minor), in the
+// encoding user space and the stream use (new_encode_dev).
+u64 encode_rdev(u64 rdev)
+{
+	u64 major = (rdev >> 20) & 0xfff, minor = rdev & 0xfffff;
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffull) << 12);
+}
+
+bool uuid_is_empty(const u8* uuid)
+{
+	for (usize i = 0; i < BTRFS_UUID_SIZE; i++)
+		if (uuid[i])
+			return false;
+	return true;
+}
+
+// The uuid a stream names a subvolume by: received_uuid when it has one (it
+// was itself received), so that a chain of sends finds its parents.
+const u8* stream_uuid(const tree::SubvolumeInfo& subvolume)
+{
+	return uuid_is_empty(subvolume.received_uuid) ? subvolume.uuid : subvolume.received_uuid;
+}
+
+} // namespace
+
+u32 name_hash(StringView name) { return bsend_host_stream_crc32c(~1u, name.data(), name.length()); }
+
+Result<void> Commands::end_command()
+{
+	stats_.commands++;
+	return out_.end();
+}
+
+Result<void> Commands::checkpoint(u64 current_ino)
+{
+	bsend_progress progress = {};
+	progress.inodes = stats_.inodes;
+	progress.stream_bytes = out_.bytes_written();
+	progress.current_ino = current_ino;
+	progress.last_ino = last_ino_;
+	int ret = bsend_host_checkpoint(options_.control, &progress);
+	if (ret < 0)
+		return Error::make(-ret, "send interrupted").at_ino(current_ino);
+	return {};
+}
+
+Result<void> Commands::begin_subvolume(StringView name, const tree::SubvolumeInfo& sent,
+				       const tree::SubvolumeInfo* parent)
+{
+	TRY(out_.begin(parent ? BSEND_SEND_C_SNAPSHOT : BSEND_SEND_C_SUBVOL));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, name));
+	TRY(out_.put_uuid(BSEND_SEND_A_UUID, stream_uuid(sent)));
+	TRY(out_.put_u64(BSEND_SEND_A_CTRANSID, sent.ctransid));
+	if (parent) {
+		TRY(out_.put_uuid(BSEND_SEND_A_CLONE_UUID, stream_uuid(*parent)));
+		TRY(out_.put_u64(BSEND_SEND_A_CLONE_CTRANSID, parent->ctransid));
+	}
+	return end_command();
+}
+
+Result<void> Commands::end()
+{
+	TRY(out_.begin(BSEND_SEND_C_END));
+	return end_command();
+}
+
+Result<void> Commands::path_command(u16 command, StringView path)
+{
+	TRY(out_.begin(command));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	return end_command();
+}
+
+Result<void> Commands::two_path_command(u16 command, StringView path, u16 attribute, StringView second)
+{
+	TRY(out_.begin(command));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_path(attribute, second));
+	return end_command();
+}
+
+Result<void> Commands::create(const tree::TreeRoot& root, const InodeInfo& info, StringView path)
+{
+	u16 command;
+	if (is_type(info.mode, kRegular))
+		command = BSEND_SEND_C_MKFILE;
+	else if (is_type(info.mode, kDirectory))
+		command = BSEND_SEND_C_MKDIR;
+	else if (is_type(info.mode, kSymlink))
+		command = BSEND_SEND_C_SYMLINK;
+	else if (is_type(info.mode, kCharDevice) || is_type(info.mode, kBlockDevice))
+		command = BSEND_SEND_C_MKNOD;
+	else if (is_type(info.mode, kFifo))
+		command = BSEND_SEND_C_MKFIFO;
+	else if (is_type(info.mode, kSocket))
+		command = BSEND_SEND_C_MKSOCK;
+	else
+		return Error::make(err::kNotSupported, "inode of an unknown type").at_ino(info.ino).mismatch(0, info.mode);
+
+	Text target;
+	if (command == BSEND_SEND_C_SYMLINK) {
+		tree::TreePath extent(fs_, root);
+		format::Key key{info.ino, BTRFS_EXTENT_DATA_KEY, 0};
+		if (!TRY(extent.search(key)) || extent.key() != key)
+			return Error::make(err::kCorrupt, "symlink has no target extent").at_ino(info.ino);
+		auto item = TRY(format::FileExtentItemView::over(extent.data()));
+		if (!item.is_inline() || item.compression() != format::kCompressNone)
+			return Error::make(err::kCorrupt, "symlink target is not an uncompressed inline extent")
+				.at_ino(info.ino);
+		Bytes data = item.inline_data();
+		usize length = data.size() < info.size ? data.size() : static_cast<usize>(info.size);
+		TRY(target.append(StringView(reinterpret_cast<const char*>(data.data()), length)));
+	}
+
+	TRY(out_.begin(command));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_u64(BSEND_SEND_A_INO, info.ino));
+	if (command == BSEND_SEND_C_SYMLINK) {
+		TRY(out_.put_path(BSEND_SEND_A_PATH_LINK, target.view()));
+	} else if (command == BSEND_SEND_C_MKNOD || command == BSEND_SEND_C_MKFIFO || command == BSEND_SEND_C_MKSOCK) {
+		TRY(out_.put_u64(BSEND_SEND_A_RDEV, encode_rdev(info.rdev)));
+		TRY(out_.put_u64(BSEND_SEND_A_MODE, info.mode));
+	}
+	return end_command();
+}
+
+Result<void> Commands::rename(StringView from, StringView to)
+{
+	return two_path_command(BSEND_SEND_C_RENAME, from, BSEND_SEND_A_PATH_TO, to);
+}
+
+Result<void> Commands::link(StringView path, StringView existing)
+{
+	return two_path_command(BSEND_SEND_C_LINK, path, BSEND_SEND_A_PATH_LINK, existing);
+}
+
+Result<void> Commands::unlink(StringView path) { return path_command(BSEND_SEND_C_UNLINK, path); }
+
+Result<void> Commands::rmdir(StringView path) { return path_command(BSEND_SEND_C_RMDIR, path); }
+
+Result<void> Commands::set_xattr(StringView path, StringView name, Bytes value)
+{
+	// An empty POSIX ACL is stored as an xattr with no data, which the
+	// receiving side cannot set: it gets an ACL header with no entries
+	// (struct posix_acl_xattr_header, version 2) instead.
+	static const u8 kEmptyAcl[4] = {2, 0, 0, 0};
+	if (value.empty() && (name == kAclAccessXattr || name == kAclDefaultXattr))
+		value = Bytes(kEmptyAcl, sizeof(kEmptyAcl));
+	TRY(out_.begin(BSEND_SEND_C_SET_XATTR));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_path(BSEND_SEND_A_XATTR_NAME, name));
+	TRY(out_.put_bytes(BSEND_SEND_A_XATTR_DATA, value));
+	return end_command();
+}
+
+Result<void> Commands::remove_xattr(StringView path, StringView name)
+{
+	return two_path_command(BSEND_SEND_C_REMOVE_XATTR, path, BSEND_SEND_A_XATTR_NAME, name);
+}
+
+Result<void> Commands::set_xattrs(StringView path, Bytes item)
+{
+	format::DirEntries entries(item);
+	format::DirEntry entry;
+	while (TRY(entries.next(&entry)))
+		if (!(entry.name == kCapabilityXattr))
+			TRY(set_xattr(path, entry.name, entry.data));
+	return {};
+}
+
+Result<void> Commands::send_capability(const tree::TreeRoot& root, u64 ino, StringView path)
+{
+	tree::TreePath lookup(fs_, root);
+	format::Key key{ino, BTRFS_XATTR_ITEM_KEY, name_hash(kCapabilityXattr)};
+	if (!TRY(lookup.search(key)) || lookup.key() != key)
+		return {};
+	format::DirEntries entries(lookup.data());
+	format::DirEntry entry;
+	while (TRY(entries.next(&entry)))
+		if (entry.name == kCapabilityXattr)
+			TRY(set_xattr(path, entry.name, entry.data));
+	return {};
+}
+
+Result<void> Commands::update_extent(StringView path, u64 offset, u64 length)
+{
+	TRY(out_.begin(BSEND_SEND_C_UPDATE_EXTENT));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_u64(BSEND_SEND_A_FILE_OFFSET, offset));
+	TRY(out_.put_u64(BSEND_SEND_A_SIZE, length));
+	return end_command();
+}
+
+template <typename Fill> Result<void> Commands::write_pieces(StringView path, u64 start, u64 end, Fill&& fill)
+{
+	for (u64 at = start; at < end;) {
+		TRY(out_.begin(BSEND_SEND_C_WRITE));
+		TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+		TRY(out_.put_u64(BSEND_SEND_A_FILE_OFFSET, at));
+		usize chunk = out_.data_room();
+		if (chunk > end - at)
+			chunk = static_cast<usize>(end - at);
+		TRY(buffer_.resize(chunk));
+		TRY(fill(at, buffer_.data(), chunk));
+		TRY(out_.put_bytes(BSEND_SEND_A_DATA, Bytes(buffer_.data(), chunk)));
+		TRY(end_command());
+		stats_.data_bytes += chunk;
+		at += chunk;
+	}
+	return {};
+}
+
+Result<void> Commands::write_extent(const InodeInfo& info, StringView path, u64 item_offset,
+				    const format::FileExtentItemView& item, u64 start, u64 end)
+{
+	if (start >= end)
+		return {};
+	if (!options_.send_file_data)
+		return update_extent(path, start, end - start);
+	ExtentPiece piece;
+	piece.ino = info.ino;
+	piece.generation = info.generation;
+	piece.ram_bytes = item.ram_bytes();
+	piece.compression = static_cast<u8>(item.compression());
+	if (item.is_inline()) {
+		Bytes data = item.inline_data();
+		if (piece.compression == format::kCompressNone) {
+			if (end - item_offset > data.size())
+				return Error::make(err::kCorrupt, "inline extent is shorter than the file")
+					.at_ino(info.ino)
+					.mismatch(end - item_offset, data.size());
+			return write_pieces(path, start, end, [&](u64 at, u8* buffer, usize length) -> Result<void> {
+				copy_bytes(buffer, data.data() + (at - item_offset), length);
+				return {};
+			});
+		}
+		piece.inline_data = data;
+		return write_pieces(path, start, end, [&](u64 at, u8* buffer, usize length) -> Result<void> {
+			// A compressed inline extent decompresses as a whole.
+			if (at != item_offset)
+				return Error::make(err::kCorrupt, "compressed inline extent larger than one WRITE")
+					.at_ino(info.ino)
+					.mismatch(item_offset, at);
+			piece.file_offset = at;
+			return data_.read(piece, buffer, length);
+		});
+	}
+	piece.disk_bytenr = item.disk_bytenr();
+	piece.disk_num_bytes = item.disk_num_bytes();
+	return write_pieces(path, start, end, [&](u64 at, u8* buffer, usize length) -> Result<void> {
+		piece.file_offset = at;
+		piece.extent_offset = item.offset() + (at - item_offset);
+		TRY(checkpoint(info.ino));
+		return data_.read(piece, buffer, length);
+	});
+}
+
+Result<void> Commands::write_zeros(StringView path, u64 start, u64 end)
+{
+	if (!options_.send_file_data)
+		return start < end ? update_extent(path, start, end - start) : Result<void>();
+	return write_pieces(path, start, end, [](u64, u8* buffer, usize length) -> Result<void> {
+		fill_zero(buffer, length);
+		return {};
+	});
+}
+
+Result<void> Commands::truncate(StringView path, u64 size)
+{
+	TRY(out_.begin(BSEND_SEND_C_TRUNCATE));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_u64(BSEND_SEND_A_SIZE, size));
+	return end_command();
+}
+
+Result<void> Commands::chown(StringView path, u64 uid, u64 gid)
+{
+	TRY(out_.begin(BSEND_SEND_C_CHOWN));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_u64(BSEND_SEND_A_UID, uid));
+	TRY(out_.put_u64(BSEND_SEND_A_GID, gid));
+	return end_command();
+}
+
+Result<void> Commands::chmod(StringView path, u64 mode)
+{
+	TRY(out_.begin(BSEND_SEND_C_CHMOD));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_u64(BSEND_SEND_A_MODE, mode & 07777));
+	return end_command();
+}
+
+Result<void> Commands::utimes(const InodeInfo& info, StringView path)
+{
+	TRY(out_.begin(BSEND_SEND_C_UTIMES));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_timespec(BSEND_SEND_A_ATIME, info.atime.seconds, info.atime.nanoseconds));
+	TRY(out_.put_timespec(BSEND_SEND_A_MTIME, info.mtime.seconds, info.mtime.nanoseconds));
+	TRY(out_.put_timespec(BSEND_SEND_A_CTIME, info.ctime.seconds, info.ctime.nanoseconds));
+	return end_command();
+}
+
+} // namespace bsend::send

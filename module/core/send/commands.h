@@ -1,0 +1,109 @@
+// The stream commands a send is made of, built from the engine's values:
+// one method per command (or per small group that always goes together),
+// so the full and the incremental sender say what they do and share how
+// it is encoded. Counts commands and file data, and runs the checkpoint
+// (progress, cancellation) before each piece of file data.
+#pragma once
+
+#include "module/core/format/items.h"
+#include "module/core/send/file_data.h"
+#include "module/core/send/inode_info.h"
+#include "module/core/send/text.h"
+#include "module/core/stream/writer.h"
+#include "module/core/tree/subvolume.h"
+
+namespace bsend::send {
+
+// The root directory of every subvolume.
+constexpr u64 kRootDir = BTRFS_FIRST_FREE_OBJECTID;
+
+constexpr u64 kTypeMask = 0170000;
+constexpr u64 kRegular = 0100000, kDirectory = 0040000, kSymlink = 0120000, kCharDevice = 0020000,
+	      kBlockDevice = 0060000, kFifo = 0010000, kSocket = 0140000;
+inline bool is_type(u64 mode, u64 type) { return (mode & kTypeMask) == type; }
+
+constexpr StringView kCapabilityXattr = "security.capability";
+
+// The key offset of a DIR_ITEM or XATTR_ITEM: crc32c seeded with ~1, no
+// inversions (btrfs_name_hash).
+u32 name_hash(StringView name);
+
+struct SendStats {
+	u64 inodes = 0;
+	u64 commands = 0;
+	u64 data_bytes = 0;
+};
+
+struct CommandOptions {
+	bool send_file_data = true;		// false: UPDATE_EXTENT, no data
+	bsend_host_send* control = nullptr;	// progress and cancellation
+};
+
+class Commands {
+public:
+	Commands(tree::Filesystem& fs, FileData& data, stream::StreamWriter& out, const CommandOptions& options)
+		: fs_(fs), data_(data), out_(out), options_(options)
+	{
+	}
+
+	// SUBVOL for a full send; SNAPSHOT of parent for an incremental one.
+	// The uuids are the received ones where set, as btrfs send does.
+	Result<void> begin_subvolume(StringView name, const tree::SubvolumeInfo& sent,
+				     const tree::SubvolumeInfo* parent);
+	Result<void> end();
+
+	// MKFILE, MKDIR, SYMLINK (its target read from root), MKNOD, MKFIFO or
+	// MKSOCK, by the inode's type.
+	Result<void> create(const tree::TreeRoot& root, const InodeInfo& info, StringView path);
+	Result<void> rename(StringView from, StringView to);
+	Result<void> link(StringView path, StringView existing);
+	Result<void> unlink(StringView path);
+	Result<void> rmdir(StringView path);
+
+	// Every xattr of an XATTR_ITEM but the capability (see
+	// send_capability); an empty POSIX ACL as an ACL header.
+	Result<void> set_xattrs(StringView path, Bytes item);
+	Result<void> set_xattr(StringView path, StringView name, Bytes value);
+	Result<void> remove_xattr(StringView path, StringView name);
+	// security.capability of ino in root, if it has one: sent after
+	// CHOWN, which drops it on the receiving side.
+	Result<void> send_capability(const tree::TreeRoot& root, u64 ino, StringView path);
+
+	// The file data of [start, end) of the file extent item at file
+	// offset item_offset, which holds data (not a hole or preallocated):
+	// WRITE commands, or UPDATE_EXTENT without file data.
+	Result<void> write_extent(const InodeInfo& info, StringView path, u64 item_offset,
+				  const format::FileExtentItemView& item, u64 start, u64 end);
+	// Zeros over [start, end): protocol v1 cannot punch holes.
+	Result<void> write_zeros(StringView path, u64 start, u64 end);
+
+	Result<void> truncate(StringView path, u64 size);
+	Result<void> chown(StringView path, u64 uid, u64 gid);
+	Result<void> chmod(StringView path, u64 mode);
+	Result<void> utimes(const InodeInfo& info, StringView path);
+
+	// Reports progress and stops the send when the host says so.
+	Result<void> checkpoint(u64 current_ino);
+	void set_last_ino(u64 last_ino) { last_ino_ = last_ino; }
+	void count_inode() { stats_.inodes++; }
+	const SendStats& stats() const { return stats_; }
+
+private:
+	Result<void> end_command();
+	Result<void> path_command(u16 command, StringView path);
+	Result<void> two_path_command(u16 command, StringView path, u16 attribute, StringView second);
+	Result<void> update_extent(StringView path, u64 offset, u64 length);
+	// WRITEs of [start, end), each piece filled by fill(offset, buffer,
+	// length).
+	template <typename Fill> Result<void> write_pieces(StringView path, u64 start, u64 end, Fill&& fill);
+
+	tree::Filesystem& fs_;
+	FileData& data_;
+	stream::StreamWriter& out_;
+	const CommandOptions& options_;
+	SendStats stats_;
+	u64 last_ino_ = 0;
+	Vec<u8> buffer_;	// file data of one WRITE
+};
+
+} // namespace bsend::send
