@@ -7,6 +7,31 @@
 #include "ctl/sender.h"
 
 namespace sendctl {
+namespace {
+
+Result<std::vector<SendSummary>> send(const SendOptions &options)
+{
+	if (options.image.empty())
+		return send_subvolumes(options);
+	auto sent = send_image(options);
+	if (!sent.ok())
+		return sent.error();
+	return std::vector<SendSummary>{sent.value()};
+}
+
+// The --dry-run estimates, one line per subvolume, each named by its path
+// when there are several.
+void print_estimates(std::ostream &out, const SendOptions &options,
+		     const std::vector<SendSummary> &summaries)
+{
+	for (std::size_t i = 0; i < summaries.size(); i++) {
+		if (summaries.size() > 1)
+			out << options.subvols[i] << ": ";
+		out << format_dry_run_estimate(summaries[i]) << "\n";
+	}
+}
+
+}  // namespace
 
 int run_send_command(const std::vector<std::string> &args, std::ostream &out,
 		     std::ostream &err)
@@ -21,14 +46,13 @@ int run_send_command(const std::vector<std::string> &args, std::ostream &out,
 		return kExitSuccess;
 	}
 
-	auto sent = options.value().image.empty() ? send_subvolume(options.value())
-						  : send_image(options.value());
+	auto sent = send(options.value());
 	if (!sent.ok()) {
 		err << "sendctl: " << sent.error().message << "\n";
 		return kExitFailure;
 	}
 	if (options.value().dry_run)
-		out << format_dry_run_estimate(sent.value()) << "\n";
+		print_estimates(out, options.value(), sent.value());
 	return kExitSuccess;
 }
 

@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "ctl/stream_schema.h"
+#include "ctl/uuid.h"
 #include "uapi/bsend_stream.h"
 
 namespace sendctl {
@@ -23,18 +24,6 @@ std::string path_cat(std::string_view p1, std::string_view p2)
 	if (!p2.empty() && p2.back() == '/')
 		p2.remove_suffix(1);
 	return std::string(p1) + "/" + std::string(p2);
-}
-
-std::string uuid_text(const stream::Uuid &uuid)
-{
-	char text[40];
-	std::snprintf(text, sizeof(text),
-		      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		      "%02x%02x%02x%02x%02x%02x",
-		      uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5],
-		      uuid[6], uuid[7], uuid[8], uuid[9], uuid[10], uuid[11],
-		      uuid[12], uuid[13], uuid[14], uuid[15]);
-	return text;
 }
 
 std::string octal(uint64_t value)

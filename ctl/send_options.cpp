@@ -34,8 +34,9 @@ po::options_description visible_options()
 		("clone-src,c",
 		 po::value<std::vector<std::string>>()->composing()
 			 ->value_name("CLONE_SRC"),
-		 "let the stream clone from CLONE_SRC (repeatable); needs -p"
-		 " for now")
+		 "let the stream clone from CLONE_SRC, a read-only snapshot"
+		 " that the receiving side has too (repeatable); without -p,"
+		 " the parent is chosen among the clone sources")
 		("no-data", po::bool_switch(),
 		 "send in NO_FILE_DATA mode: metadata only, the stream cannot"
 		 " be used to transfer changes")
@@ -92,15 +93,22 @@ T value_or(const po::variables_map &values, const char *name, T fallback)
 std::string send_usage()
 {
 	std::ostringstream text;
-	text << "Usage: sendctl send [options] SUBVOL\n"
+	text << "Usage: sendctl send [options] SUBVOL [SUBVOL...]\n"
 		"       sendctl send [options] --image IMG --subvol ID\n"
 		"\n"
-		"Send the read-only subvolume SUBVOL as a btrfs send stream,"
-		" through the\n"
-		"bsend module, to standard output or -f FILE. As 'btrfs"
-		" send'; one SUBVOL\n"
-		"at a time for now. With --image, the same stream is made offline from\n"
-		"a btrfs image file by bsend's engine in user space.\n"
+		"Send the read-only subvolumes SUBVOL as btrfs send streams, through the\n"
+		"bsend module, one after the other to standard output or -f FILE, as\n"
+		"'btrfs send' does. By default each is sent whole. With -p PARENT, each\n"
+		"is sent as the changes from PARENT. With -c CLONE_SRC but no -p, the\n"
+		"parent of each SUBVOL is chosen among the clone sources as 'btrfs\n"
+		"send' chooses it: the subvolume SUBVOL is a snapshot of, if that is a\n"
+		"clone source; otherwise the clone source that is another snapshot of\n"
+		"that subvolume and whose ctransid is closest to that subvolume's (the\n"
+		"first one on a tie); otherwise the send fails. Each SUBVOL, once sent,\n"
+		"then becomes a clone source for the next ones.\n"
+		"\n"
+		"With --image, a full stream is made offline from a btrfs image file by\n"
+		"bsend's engine in user space.\n"
 		"\n"
 	     << visible_options();
 	return text.str();
@@ -174,13 +182,6 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 		return Error{0, "--subvol goes with --image"};
 	if (options.subvols.empty())
 		return Error{0, "missing SUBVOL"};
-	if (options.subvols.size() > 1)
-		return Error{0, "sending more than one subvolume at once is not"
-				" supported yet"};
-	if (!options.clone_sources.empty() && options.parent.empty())
-		return Error{0, "-c without -p is not supported yet (sendctl"
-				" cannot choose a parent among the clone"
-				" sources); give -p PARENT too"};
 	if (options.compressed_data && options.proto == kDefaultProto)
 		return Error{0, "--compressed-data requires protocol version"
 				" >= 2 (requested 1)"};

@@ -1,29 +1,49 @@
 #include "ctl/sender.h"
 
-#include <memory>
-
 #include <unistd.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ctl/bsend_device.h"
 #include "ctl/devices.h"
+#include "ctl/ioctl_send.h"
 #include "ctl/output.h"
-#include "ctl/progress_display.h"
-#include "ctl/send_errors.h"
-#include "ctl/stream_pump.h"
+#include "ctl/send_plan.h"
 #include "ctl/subvolume.h"
+#include "ctl/subvolume_by_uuid.h"
 #include "ctl/unique_fd.h"
 
 namespace sendctl {
 namespace {
 
-// The root id of a parent or clone source, which must be a read-only
-// subvolume of the filesystem being sent.
-Result<std::uint64_t> related_root_id(const std::string &path,
-				      const std::string &role,
-				      const Subvolume &sent)
+// The subvolumes to send, as btrfs send wants them: read-only, and all on
+// the filesystem of the first.
+Result<std::vector<Subvolume>> open_sent_subvolumes(
+	const std::vector<std::string> &paths)
+{
+	std::vector<Subvolume> sent;
+	for (const std::string &path : paths) {
+		auto subvol = open_readonly_subvolume(path, "");
+		if (!subvol.ok())
+			return subvol.error();
+		if (!sent.empty() && subvol.value().fsid != sent.front().fsid)
+			return Error{EXDEV, path + " is not on the filesystem of " +
+						    paths.front() +
+						    " (the subvolumes sent at"
+						    " once must all be on one"
+						    " filesystem)"};
+		sent.push_back(std::move(subvol.value()));
+	}
+	return sent;
+}
+
+// A parent or clone source, which must be a read-only subvolume of the
+// filesystem being sent.
+Result<NamedSubvolume> related_subvolume(const std::string &path,
+					 const std::string &role,
+					 const Subvolume &sent)
 {
 	auto subvol = open_readonly_subvolume(path, role);
 	if (!subvol.ok())
@@ -32,27 +52,39 @@ Result<std::uint64_t> related_root_id(const std::string &path,
 		return Error{EXDEV, role + " " + path +
 					    " is not on the filesystem of the"
 					    " subvolume sent"};
-	return subvol.value().root_id;
+	return NamedSubvolume{path, subvol.value().identity};
 }
 
-SendSummary summary_of(const bsend_ioctl_send_args &args)
+// Which parent and clone sources each subvolume is sent with.
+Result<std::vector<PlannedSend>> plan(const SendOptions &options,
+				      const std::vector<Subvolume> &sent)
 {
-	SendSummary summary;
-	summary.stream_bytes = args.stream_bytes;
-	summary.data_bytes = args.data_bytes;
-	summary.inodes = args.inodes;
-	summary.commands = args.commands;
-	return summary;
-}
+	std::vector<NamedSubvolume> subvols;
+	for (std::size_t i = 0; i < sent.size(); i++)
+		subvols.push_back({options.subvols[i], sent[i].identity});
 
-// A dry run of the send args describe: what its stream would hold.
-Result<SendSummary> measure(int bsend_fd, bsend_ioctl_send_args args, const std::string &path,
-			    std::uint32_t version)
-{
-	args.flags |= BSEND_SEND_FLAG_DRY_RUN;
-	if (int errnum = bsend_send(bsend_fd, args))
-		return Error{errnum, send_failure_message(errnum, {path, version})};
-	return summary_of(args);
+	std::vector<NamedSubvolume> clone_sources;
+	for (const std::string &path : options.clone_sources) {
+		auto source = related_subvolume(path, "clone source",
+						sent.front());
+		if (!source.ok())
+			return source.error();
+		clone_sources.push_back(source.value());
+	}
+	std::optional<NamedSubvolume> parent;
+	if (!options.parent.empty()) {
+		auto found = related_subvolume(options.parent, "parent",
+					       sent.front());
+		if (!found.ok())
+			return found.error();
+		parent = found.value();
+	}
+
+	const int fs_fd = sent.front().fd.get();
+	return plan_sends(subvols, clone_sources, parent ? &*parent : nullptr,
+			  [fs_fd](const Uuid &uuid) {
+				  return find_subvolume_by_uuid(fs_fd, uuid);
+			  });
 }
 
 bool shows_progress(Progress progress)
@@ -64,38 +96,19 @@ bool shows_progress(Progress progress)
 
 }  // namespace
 
-Result<SendSummary> send_subvolume(const SendOptions &options)
+Result<std::vector<SendSummary>> send_subvolumes(const SendOptions &options)
 {
-	const std::string &path = options.subvols.front();
-	const StreamRequest stream = stream_request(options, 0, 1);
-
 	auto bsend = open_bsend_device();
 	if (!bsend.ok())
 		return bsend.error();
-	auto subvol = open_readonly_subvolume(path, "");
-	if (!subvol.ok())
-		return subvol.error();
+	auto sent = open_sent_subvolumes(options.subvols);
+	if (!sent.ok())
+		return sent.error();
+	auto planned = plan(options, sent.value());
+	if (!planned.ok())
+		return planned.error();
 
-	// As btrfs send: the clone sources, then the parent as one more.
-	std::vector<std::uint64_t> clone_roots;
-	for (const std::string &source : options.clone_sources) {
-		auto root = related_root_id(source, "clone source",
-					    subvol.value());
-		if (!root.ok())
-			return root.error();
-		clone_roots.push_back(root.value());
-	}
-	std::uint64_t parent_root = 0;
-	if (!options.parent.empty()) {
-		auto root = related_root_id(options.parent, "parent",
-					    subvol.value());
-		if (!root.ok())
-			return root.error();
-		parent_root = root.value();
-		clone_roots.push_back(parent_root);
-	}
-
-	auto devices = list_devices(subvol.value().fd.get());
+	auto devices = list_devices(sent.value().front().fd.get());
 	if (!devices.ok())
 		return devices.error();
 	auto device_files = open_devices(devices.value());
@@ -105,52 +118,44 @@ Result<SendSummary> send_subvolume(const SendOptions &options)
 	for (const UniqueFd &fd : device_files.value())
 		device_fds.push_back(fd.get());
 
-	bsend_ioctl_send_args args = {};
-	args.subvol_fd = subvol.value().fd.get();
-	args.device_count = static_cast<__u32>(device_fds.size());
-	args.device_fds = reinterpret_cast<std::uintptr_t>(device_fds.data());
-	args.send_fd = -1;
-	args.clone_sources_count = clone_roots.size();
-	args.clone_sources = reinterpret_cast<std::uintptr_t>(clone_roots.data());
-	args.parent_root = parent_root;
-	args.flags = stream.flags;
-	args.version = stream.version;
-
-	if (options.dry_run)
-		return measure(bsend.value().get(), args, path, stream.version);
-	// The progress line's total comes from a dry run first: it reads
-	// metadata only, and gives the stream's exact size.
-	const bool show_progress = shows_progress(options.progress);
-	std::uint64_t total_bytes = 0;
-	if (show_progress) {
-		auto measured = measure(bsend.value().get(), args, path, stream.version);
-		if (!measured.ok())
-			return measured.error();
-		total_bytes = measured.value().stream_bytes;
+	// One output for all the streams, as btrfs send has.
+	UniqueFd output;
+	if (!options.dry_run) {
+		auto opened = open_stream_output(options.output_file);
+		if (!opened.ok())
+			return opened.error();
+		output = std::move(opened.value());
 	}
+	const bool show_progress = shows_progress(options.progress);
 
-	auto output = open_stream_output(options.output_file);
-	if (!output.ok())
-		return output.error();
-	auto started = StreamPump::start(output.value().get());
-	if (!started.ok())
-		return started.error();
-	std::unique_ptr<StreamPump> pump(started.value());
-	args.send_fd = pump->module_fd();
-	std::unique_ptr<ProgressDisplay> progress;
-	if (show_progress)
-		progress = ProgressDisplay::start(STDERR_FILENO, *pump, total_bytes);
+	std::vector<SendSummary> summaries;
+	const std::size_t count = sent.value().size();
+	for (std::size_t i = 0; i < count; i++) {
+		const std::string &path = options.subvols[i];
+		PlannedSend &send = planned.value()[i];
+		const StreamRequest stream = stream_request(options, i, count);
 
-	int errnum = bsend_send(bsend.value().get(), args);
-	Status copied = pump->finish();
-	if (progress)
-		progress->finish(!errnum && copied.ok(), args.inodes);
-	if (errnum)
-		return Error{errnum, send_failure_message(
-					     errnum, {path, stream.version})};
-	if (!copied.ok())
-		return copied.error();
-	return summary_of(args);
+		bsend_ioctl_send_args args = {};
+		args.subvol_fd = sent.value()[i].fd.get();
+		args.device_count = static_cast<__u32>(device_fds.size());
+		args.device_fds = reinterpret_cast<std::uintptr_t>(device_fds.data());
+		args.send_fd = -1;
+		args.clone_sources_count = send.clone_roots.size();
+		args.clone_sources =
+			reinterpret_cast<std::uintptr_t>(send.clone_roots.data());
+		args.parent_root = send.parent_root;
+		args.flags = stream.flags;
+		args.version = stream.version;
+
+		auto summary = options.dry_run
+				       ? measure_send(bsend.value().get(), args, path)
+				       : stream_send(bsend.value().get(), args, path,
+						     output.get(), show_progress);
+		if (!summary.ok())
+			return summary.error();
+		summaries.push_back(summary.value());
+	}
+	return summaries;
 }
 
 }  // namespace sendctl

@@ -37,6 +37,22 @@ int lookup_root_id(int fd, std::uint64_t *root_id)
 	return 0;
 }
 
+// The uuids and ctransid of the subvolume whose root directory fd is:
+// GET_SUBVOL_INFO needs no privilege either.
+int read_uuids(int fd, SubvolumeIdentity *identity)
+{
+	btrfs_ioctl_get_subvol_info_args info = {};
+	if (::ioctl(fd, BTRFS_IOC_GET_SUBVOL_INFO, &info) < 0)
+		return errno;
+	static_assert(sizeof(info.uuid) == sizeof(identity->uuid));
+	static_assert(sizeof(info.parent_uuid) == sizeof(identity->parent_uuid));
+	std::memcpy(identity->uuid.data(), info.uuid, sizeof(info.uuid));
+	std::memcpy(identity->parent_uuid.data(), info.parent_uuid,
+		    sizeof(info.parent_uuid));
+	identity->ctransid = info.ctransid;
+	return 0;
+}
+
 }  // namespace
 
 Result<Subvolume> open_readonly_subvolume(const std::string &path,
@@ -63,7 +79,7 @@ Result<Subvolume> open_readonly_subvolume(const std::string &path,
 		return Error{EINVAL, named + " is not a subvolume (not the"
 					     " root directory of one)"};
 
-	int errnum = lookup_root_id(subvol.fd.get(), &subvol.root_id);
+	int errnum = lookup_root_id(subvol.fd.get(), &subvol.identity.root_id);
 	if (errnum)
 		return Error{errnum, "cannot find the subvolume id of " +
 					     named + ": " + strerror(errnum)};
@@ -75,6 +91,12 @@ Result<Subvolume> open_readonly_subvolume(const std::string &path,
 		return Error{EINVAL, named + " is not read-only (send needs a"
 					     " read-only snapshot: btrfs"
 					     " subvolume snapshot -r)"};
+
+	errnum = read_uuids(subvol.fd.get(), &subvol.identity);
+	if (errnum)
+		return Error{errnum, "cannot read the uuids of " + named +
+					     " (BTRFS_IOC_GET_SUBVOL_INFO): " +
+					     strerror(errnum)};
 
 	btrfs_ioctl_fs_info_args info = {};
 	if (::ioctl(subvol.fd.get(), BTRFS_IOC_FS_INFO, &info) < 0)

@@ -1,5 +1,6 @@
 // Opening a subvolume to send (or a parent or clone source) and finding
-// its root id, with the checks btrfs send makes before sending.
+// its root id, uuids and ctransid, with the checks btrfs send makes before
+// sending.
 #ifndef SENDCTL_SUBVOLUME_H
 #define SENDCTL_SUBVOLUME_H
 
@@ -8,13 +9,14 @@
 #include <string>
 
 #include "ctl/result.h"
+#include "ctl/subvolume_identity.h"
 #include "ctl/unique_fd.h"
 
 namespace sendctl {
 
 struct Subvolume {
 	UniqueFd fd;				// its root directory
-	std::uint64_t root_id = 0;		// subvolume (tree) id
+	SubvolumeIdentity identity;		// root id, uuids, ctransid
 	std::array<std::uint8_t, 16> fsid{};	// filesystem it is on
 };
 

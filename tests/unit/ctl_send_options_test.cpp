@@ -79,13 +79,33 @@ TEST(SendOptions, RejectsWhatBtrfsSendRejects)
 	EXPECT_NE(rejection({"-f"}).find("missing"), std::string::npos);
 }
 
-TEST(SendOptions, RejectsWhatSendctlCannotDoYet)
+TEST(SendOptions, SeveralSubvolumesInOrder)
 {
-	EXPECT_NE(rejection({"a", "b"}).find("more than one subvolume"),
-		  std::string::npos);
-	EXPECT_NE(rejection({"-c", "c1", "snap"}).find("-c without -p"),
-		  std::string::npos);
+	EXPECT_EQ(parsed({"a", "b", "c"}).subvols, (Args{"a", "b", "c"}));
+	SendOptions options = parsed({"-e", "-p", "par", "a", "b"});
+	EXPECT_EQ(options.subvols, (Args{"a", "b"}));
+	EXPECT_EQ(options.parent, "par");
+	EXPECT_TRUE(options.omit_end_cmd_between);
+	EXPECT_EQ(parsed({"--dry-run", "a", "b"}).subvols, (Args{"a", "b"}));
+}
+
+TEST(SendOptions, CloneSourcesWithoutParent)
+{
+	SendOptions options = parsed({"-c", "c1", "snap"});
+	EXPECT_EQ(options.parent, "");
+	EXPECT_EQ(options.clone_sources, Args{"c1"});
+	EXPECT_EQ(parsed({"-c", "c1", "-c", "c2", "a", "b"}).clone_sources,
+		  (Args{"c1", "c2"}));
 	parsed({"-c", "c1", "-p", "par", "snap"});
+	EXPECT_NE(send_usage().find("SUBVOL [SUBVOL...]"), std::string::npos);
+}
+
+TEST(SendOptions, ImageSendsStayFullAndSingle)
+{
+	EXPECT_EQ(rejection({"--image", "img", "--subvol", "5", "-c", "c1"}),
+		  "--image sends are full sends only for now (no -p or -c)");
+	EXPECT_EQ(rejection({"--image", "img", "--subvol", "5", "snap"}),
+		  "--image takes the subvolume as --subvol ID, not as SUBVOL");
 }
 
 TEST(SendOptions, DryRunAndProgress)

@@ -1,0 +1,77 @@
+#include "ctl/ioctl_send.h"
+
+#include <unistd.h>
+
+#include <memory>
+
+#include "ctl/bsend_device.h"
+#include "ctl/progress_display.h"
+#include "ctl/send_errors.h"
+#include "ctl/stream_pump.h"
+
+namespace sendctl {
+namespace {
+
+SendSummary summary_of(const bsend_ioctl_send_args &args)
+{
+	SendSummary summary;
+	summary.stream_bytes = args.stream_bytes;
+	summary.data_bytes = args.data_bytes;
+	summary.inodes = args.inodes;
+	summary.commands = args.commands;
+	return summary;
+}
+
+Error send_error(int errnum, const std::string &path,
+		 const bsend_ioctl_send_args &args)
+{
+	return Error{errnum, send_failure_message(errnum, {path, args.version})};
+}
+
+}  // namespace
+
+Result<SendSummary> measure_send(int bsend_fd, bsend_ioctl_send_args args,
+				 const std::string &path)
+{
+	args.flags |= BSEND_SEND_FLAG_DRY_RUN;
+	args.send_fd = -1;
+	if (int errnum = bsend_send(bsend_fd, args))
+		return send_error(errnum, path, args);
+	return summary_of(args);
+}
+
+Result<SendSummary> stream_send(int bsend_fd, bsend_ioctl_send_args args,
+				const std::string &path, int output_fd,
+				bool show_progress)
+{
+	// The progress line's total comes from a dry run first: it reads
+	// metadata only, and gives the stream's exact size.
+	std::uint64_t total_bytes = 0;
+	if (show_progress) {
+		auto measured = measure_send(bsend_fd, args, path);
+		if (!measured.ok())
+			return measured.error();
+		total_bytes = measured.value().stream_bytes;
+	}
+
+	auto started = StreamPump::start(output_fd);
+	if (!started.ok())
+		return started.error();
+	std::unique_ptr<StreamPump> pump(started.value());
+	args.send_fd = pump->module_fd();
+	std::unique_ptr<ProgressDisplay> progress;
+	if (show_progress)
+		progress = ProgressDisplay::start(STDERR_FILENO, *pump, total_bytes);
+
+	int errnum = bsend_send(bsend_fd, args);
+	Status copied = pump->finish();
+	if (progress)
+		progress->finish(!errnum && copied.ok(), args.inodes);
+	if (errnum)
+		return send_error(errnum, path, args);
+	if (!copied.ok())
+		return copied.error();
+	return summary_of(args);
+}
+
+}  // namespace sendctl
