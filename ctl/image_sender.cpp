@@ -11,6 +11,7 @@
 #include "module/core/format/items.h"
 #include "module/core/send/disk_file_data.h"
 #include "module/core/send/full_send.h"
+#include "module/core/send/incremental_send.h"
 #include "module/core/send/placeholder_file_data.h"
 #include "module/core/stream/discard_sink.h"
 #include "module/core/stream/host_sink.h"
@@ -74,11 +75,13 @@ Result<SendSummary> send_image(const SendOptions &options)
 	bsend::send::PlaceholderFileData placeholder_data;
 	bsend::send::FileData &data = options.dry_run ? static_cast<bsend::send::FileData &>(placeholder_data)
 						      : disk_data;
-	bsend::send::FullSendOptions send_options;
+	bsend::send::SendOptions send_options;
 	send_options.subvolume = id;
 	send_options.name = bsend::StringView(name.data(), name.size());
 	send_options.send_file_data = !options.no_data;
-	auto sent = bsend::send::full_send(*fs.value(), data, writer.value(), send_options);
+	send_options.parent = std::strtoull(options.parent.c_str(), nullptr, 10);
+	auto sent = send_options.parent ? bsend::send::incremental_send(*fs.value(), data, writer.value(), send_options)
+					 : bsend::send::full_send(*fs.value(), data, writer.value(), send_options);
 	if (!sent.is_ok())
 		return engine_error("cannot send subvolume " + options.image_subvol + " of " + options.image,
 				    sent.error());

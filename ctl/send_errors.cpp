@@ -13,7 +13,11 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 	switch (errnum) {
 	case EPERM:
 		return "permission denied: sending needs CAP_SYS_ADMIN, and " +
-		       subvol + " must be a read-only subvolume";
+		       subvol + ", its parent and clone sources must be"
+		       " read-only subvolumes";
+	case ENOENT:
+		return "the parent or a clone source is not a subvolume of the"
+		       " filesystem of " + subvol;
 	case EINVAL:
 		return "the bsend module rejected the request: " + subvol +
 		       " is not the root directory of a subvolume, or an"
@@ -21,10 +25,8 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 		       " compressed data below stream version 2, too many"
 		       " clone sources or devices)";
 	case EOPNOTSUPP:
-		return "the bsend module cannot do this send yet (incremental"
-		       " sends and clone sources are not implemented), or it"
-		       " does not know a requested send flag (see 'sendctl"
-		       " info')";
+		return "the bsend module does not know a requested send flag"
+		       " (see 'sendctl info')";
 	case EPROTO:
 		return "the bsend module cannot write stream version " +
 		       std::to_string(request.version) +

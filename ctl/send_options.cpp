@@ -63,7 +63,8 @@ po::options_description visible_options()
 		 "send from the btrfs image file IMG, offline, without the"
 		 " module (with --subvol instead of SUBVOL)")
 		("subvol", po::value<std::string>()->value_name("ID"),
-		 "with --image: the subvolume id to send");
+		 "with --image: the subvolume id to send (and -p takes the"
+		 " parent's id)");
 	return options;
 }
 
@@ -170,9 +171,11 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 			    std::string::npos)
 			return Error{0, "--image needs --subvol ID, a subvolume"
 					" id (a number)"};
-		if (!options.parent.empty() || !options.clone_sources.empty())
-			return Error{0, "--image sends are full sends only for"
-					" now (no -p or -c)"};
+		if (!options.clone_sources.empty())
+			return Error{0, "--image sends take no -c for now"};
+		if (options.parent.find_first_not_of("0123456789") != std::string::npos)
+			return Error{0, "with --image, -p takes the parent's"
+					" subvolume id (a number)"};
 		if (options.compressed_data || (options.proto && *options.proto > 1))
 			return Error{0, "--image writes stream version 1 only"
 					" for now"};

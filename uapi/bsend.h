@@ -60,8 +60,10 @@
  *   EBADF       send_fd is not open for writing (unless DRY_RUN)
  *
  * Then the filesystem is synced and the send runs:
- *   EOPNOTSUPP  parent_root or clone sources given (not implemented yet)
- *   EPERM       the subvolume is not read-only (its committed root item)
+ *   EPERM       the subvolume, the parent or a clone source is not
+ *               read-only (its committed root item)
+ *   ENOENT      the parent or a clone source is not a subvolume of this
+ *               filesystem
  *   EINTR       a fatal signal arrived; the stream stops mid-command
  *   ECANCELED   BSEND_CMD_CANCEL asked for it; the stream has no END
  *   EPIPE       the reader of send_fd went away
@@ -75,7 +77,8 @@ struct bsend_ioctl_send_args {
 	/* As in struct btrfs_ioctl_send_args: */
 	__s64 send_fd;			/* stream output, opened for writing */
 	__u64 clone_sources_count;	/* entries in clone_sources */
-	__u64 clone_sources;		/* user pointer to __u64 root ids */
+	__u64 clone_sources;		/* user pointer to __u64 root ids; checked,
+					 * not cloned from yet */
 	__u64 parent_root;		/* root id of the parent, 0 for none */
 	__u64 flags;			/* BTRFS_SEND_FLAG_* */
 	__u32 version;			/* stream version, with FLAG_VERSION */

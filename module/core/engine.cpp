@@ -3,6 +3,7 @@
 #include "module/core/platform.h"
 #include "module/core/tree/device_super.h"
 #include "module/core/send/full_send.h"
+#include "module/core/send/incremental_send.h"
 #include "module/core/send/host_file_data.h"
 #include "module/core/send/placeholder_file_data.h"
 #include "module/core/stream/discard_sink.h"
@@ -37,13 +38,25 @@ Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id)
 	return stats;
 }
 
+// -EPERM (with cause) unless tree_id is a read-only subvolume; -ENOENT
+// when there is no such subvolume.
+Result<void> check_readonly(tree::Filesystem& fs, u64 tree_id, const char* cause)
+{
+	auto subvolume = TRY(tree::read_subvolume(fs, tree_id));
+	if (!subvolume.readonly())
+		return Error::make(err::kPermission, cause).at_ino(tree_id);
+	return {};
+}
+
 Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out, bsend_host_files* files,
 					bsend_host_send* control, const bsend_send_params& params)
 {
 	auto fs = TRY(tree::Filesystem::open(host, kBlockCacheBytes));
-	auto subvolume = TRY(tree::read_subvolume(*fs, params.subvolume));
-	if (!subvolume.readonly())
-		return Error::make(err::kPermission, "subvolume is not read-only").at_ino(params.subvolume);
+	TRY(check_readonly(*fs, params.subvolume, "subvolume is not read-only"));
+	if (params.parent)
+		TRY(check_readonly(*fs, params.parent, "parent subvolume is not read-only"));
+	for (u64 i = 0; i < params.clone_source_count; i++)
+		TRY(check_readonly(*fs, params.clone_sources[i], "clone source subvolume is not read-only"));
 	Vec<char> name;
 	TRY(tree::read_subvolume_name(*fs, params.subvolume, &name));
 
@@ -55,14 +68,16 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	send::HostFileData host_data(files, params.subvolume);
 	send::PlaceholderFileData placeholder_data;
 	send::FileData& data = dry_run ? static_cast<send::FileData&>(placeholder_data) : host_data;
-	send::FullSendOptions options;
+	send::SendOptions options;
 	options.subvolume = params.subvolume;
+	options.parent = params.parent;
 	options.name = StringView(name.data(), name.size());
 	options.send_file_data = !(params.flags & BTRFS_SEND_FLAG_NO_FILE_DATA);
 	options.stream_header = !(params.flags & BTRFS_SEND_FLAG_OMIT_STREAM_HEADER);
 	options.end_command = !(params.flags & BTRFS_SEND_FLAG_OMIT_END_CMD);
 	options.control = control;
-	auto sent = TRY(send::full_send(*fs, data, writer, options));
+	auto sent = TRY(options.parent ? send::incremental_send(*fs, data, writer, options)
+				       : send::full_send(*fs, data, writer, options));
 	bsend_send_stats stats = {};
 	stats.inodes = sent.inodes;
 	stats.commands = sent.commands;
@@ -104,7 +119,7 @@ extern "C" int bsend_engine_tree_stats(bsend_host_fs* fs, uint64_t tree_id, bsen
 	return 0;
 }
 
-extern "C" int bsend_engine_full_send(bsend_host_fs* fs, bsend_host_out* out, bsend_host_files* files,
+extern "C" int bsend_engine_send(bsend_host_fs* fs, bsend_host_out* out, bsend_host_files* files,
 				      bsend_host_send* control, const bsend_send_params* params,
 				      bsend_send_stats* stats, bsend_error* error)
 {

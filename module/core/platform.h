@@ -191,6 +191,9 @@ int bsend_engine_tree_stats(struct bsend_host_fs *fs, uint64_t tree_id,
 /* A send as BSEND_IOC_SEND asks for it. */
 struct bsend_send_params {
 	uint64_t subvolume;	/* tree id of the read-only subvolume */
+	uint64_t parent;	/* tree id of the read-only parent; 0: full */
+	const uint64_t *clone_sources;	/* tree ids that data may be cloned from */
+	uint64_t clone_source_count;
 	uint64_t flags;		/* BTRFS_SEND_FLAG_* */
 	uint32_t version;	/* stream version */
 };
@@ -203,13 +206,15 @@ struct bsend_send_stats {
 };
 
 /*
- * Sends the subvolume: reads the committed trees through fs, file data
- * through files, writes the stream to out. -EPERM when the subvolume is not
- * read-only. With BSEND_SEND_FLAG_DRY_RUN in params->flags, neither files
- * nor out is used (both may be NULL) and stats tell what would have been
- * written.
+ * Sends the subvolume, in full or (with params->parent) as the changes from
+ * the parent: reads the committed trees through fs, file data through
+ * files, writes the stream to out. -EPERM when the subvolume, the parent or
+ * a clone source is not read-only, -ENOENT when one does not exist. Clone
+ * sources are checked, and not used yet: data is written, never cloned.
+ * With BSEND_SEND_FLAG_DRY_RUN in params->flags, neither files nor out is
+ * used (both may be NULL) and stats tell what would have been written.
  */
-int bsend_engine_full_send(struct bsend_host_fs *fs, struct bsend_host_out *out,
+int bsend_engine_send(struct bsend_host_fs *fs, struct bsend_host_out *out,
 			   struct bsend_host_files *files,
 			   struct bsend_host_send *send,
 			   const struct bsend_send_params *params,

@@ -110,26 +110,28 @@ static int run_send(struct bsend_send *send, struct bsend_send_stats *stats)
 	};
 	struct bsend_send_params params = {
 		.subvolume = send->fs_req.subvol_root,
+		.parent = send->args.parent_root,
+		.clone_sources = send->clone_roots,
+		.clone_source_count = send->args.clone_sources_count,
 		.flags = send->args.flags,
 		.version = send->args.flags & BTRFS_SEND_FLAG_VERSION ?
 			   (send->args.version ?: bsend_engine_proto_max()) : 1,
 	};
 	struct bsend_host_send entry = {
 		.subvol = send->fs_req.subvol_root,
+		.parent = send->args.parent_root,
 		.phase = BSEND_PHASE_STARTING,
 	};
 	struct bsend_error error = {};
 	int ret;
 
-	if (send->args.clone_sources_count || send->args.parent_root)
-		return -EOPNOTSUPP;	/* incremental sends and clones: not yet */
 	bsend_registry_add(&entry);
 	out.send = &entry;
 	ret = bsend_fs_request_sync(&send->fs_req);
 	if (!ret) {
 		if (send->out)
 			out.pos = send->out->f_pos;
-		ret = bsend_engine_full_send(&send->fs_req.fs, &out, &files,
+		ret = bsend_engine_send(&send->fs_req.fs, &out, &files,
 					     &entry, &params, stats, &error);
 	}
 	if (!ret) {
@@ -140,7 +142,7 @@ static int run_send(struct bsend_send *send, struct bsend_send_stats *stats)
 	bsend_host_files_close(&files);
 	bsend_registry_remove(&entry, ret);
 	if (ret && ret != -EINTR && ret != -EPIPE && ret != -EPERM &&
-	    ret != -ECANCELED)
+	    ret != -ECANCELED && ret != -ENOENT)
 		pr_err("bsend: send of root %llu: %s, ino %llu, bytenr %llu (expected %llu, found %llu): %d\n",
 		       params.subvolume, error.cause, error.ino, error.bytenr,
 		       error.expected, error.found, ret);

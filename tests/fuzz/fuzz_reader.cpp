@@ -80,7 +80,7 @@ void send_top_level(tree::Filesystem& fs)
 	if (!writer.is_ok())
 		return;
 	send::DiskFileData data(fs);
-	send::FullSendOptions options;
+	send::SendOptions options;
 	options.subvolume = BTRFS_FS_TREE_OBJECTID;
 	options.name = "fuzz";
 	(void)send::full_send(fs, data, writer.value(), options);

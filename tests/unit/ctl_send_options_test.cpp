@@ -103,7 +103,10 @@ TEST(SendOptions, CloneSourcesWithoutParent)
 TEST(SendOptions, ImageSendsStayFullAndSingle)
 {
 	EXPECT_EQ(rejection({"--image", "img", "--subvol", "5", "-c", "c1"}),
-		  "--image sends are full sends only for now (no -p or -c)");
+		  "--image sends take no -c for now");
+	EXPECT_EQ(rejection({"--image", "img", "--subvol", "257", "-p", "snap"}),
+		  "with --image, -p takes the parent's subvolume id (a number)");
+	EXPECT_EQ(parsed({"--image", "img", "--subvol", "257", "-p", "256"}).parent, "256");
 	EXPECT_EQ(rejection({"--image", "img", "--subvol", "5", "snap"}),
 		  "--image takes the subvolume as --subvol ID, not as SUBVOL");
 }

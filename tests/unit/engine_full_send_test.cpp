@@ -96,7 +96,7 @@ void send_and_apply(const TestImage& image, const std::string& stream_path, cons
 		stream::HostSink sink(&out);
 		auto writer = stream::StreamWriter::create(sink, 1).release_value();
 		send::DiskFileData data(*fs.value());
-		send::FullSendOptions options;
+		send::SendOptions options;
 		options.subvolume = BTRFS_FS_TREE_OBJECTID;
 		options.name = "received";
 		auto sent = send::full_send(*fs.value(), data, writer, options);
@@ -121,7 +121,7 @@ void dry_run(const TestImage& image, send::SendStats* stats, u64* stream_bytes)
 	stream::DiscardSink sink;
 	auto writer = stream::StreamWriter::create(sink, 1).release_value();
 	send::PlaceholderFileData data;
-	send::FullSendOptions options;
+	send::SendOptions options;
 	options.subvolume = BTRFS_FS_TREE_OBJECTID;
 	options.name = "received";
 	auto sent = send::full_send(*fs.value(), data, writer, options);

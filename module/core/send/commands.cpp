@@ -38,6 +38,45 @@ const u8* stream_uuid(const tree::SubvolumeInfo& subvolume)
 
 u32 name_hash(StringView name) { return bsend_host_stream_crc32c(~1u, name.data(), name.length()); }
 
+u64 extent_length(const format::FileExtentItemView& item)
+{
+	if (!item.is_inline())
+		return item.num_bytes();
+	return item.compression() != format::kCompressNone ? item.ram_bytes() : item.inline_data().size();
+}
+
+bool extent_has_data(const format::FileExtentItemView& item)
+{
+	return item.is_inline() || (item.disk_bytenr() != 0 && item.type() != BTRFS_FILE_EXTENT_PREALLOC);
+}
+
+Result<u64> Commands::write_new_extent(const InodeInfo& info, StringView path, u64 item_offset, Bytes item_bytes)
+{
+	if (!is_type(info.mode, kRegular) || item_offset >= info.size)
+		return item_offset;
+	auto item = TRY(format::FileExtentItemView::over(item_bytes));
+	// A hole, or preallocated space: nothing to send, the receiver's file
+	// has a hole there until TRUNCATE or a later WRITE.
+	if (!extent_has_data(item))
+		return item_offset;
+	u64 end = item_offset + extent_length(item);
+	if (end > info.size)
+		end = info.size;
+	TRY(write_extent(info, path, item_offset, item, item_offset, end));
+	return end;
+}
+
+Result<void> Commands::set_new_attributes(const tree::TreeRoot& root, const InodeInfo& info, StringView path,
+					  u64 data_end)
+{
+	if (is_type(info.mode, kRegular) && data_end != info.size)
+		TRY(truncate(path, info.size));
+	TRY(chown(path, info.uid, info.gid));
+	if (!is_type(info.mode, kSymlink))
+		TRY(chmod(path, info.mode));
+	return send_capability(root, info.ino, path);
+}
+
 Result<void> Commands::end_command()
 {
 	stats_.commands++;

@@ -28,6 +28,11 @@ constexpr StringView kCapabilityXattr = "security.capability";
 // inversions (btrfs_name_hash).
 u32 name_hash(StringView name);
 
+// The bytes of a file a file extent item covers.
+u64 extent_length(const format::FileExtentItemView& item);
+// Whether it holds data: not a hole, not preallocated space.
+bool extent_has_data(const format::FileExtentItemView& item);
+
 struct SendStats {
 	u64 inodes = 0;
 	u64 commands = 0;
@@ -76,6 +81,16 @@ public:
 				  const format::FileExtentItemView& item, u64 start, u64 end);
 	// Zeros over [start, end): protocol v1 cannot punch holes.
 	Result<void> write_zeros(StringView path, u64 start, u64 end);
+
+	// All the data of one file extent item of a new inode at file offset
+	// item_offset, up to the file's size: nothing for a hole or
+	// preallocated space. Returns where the data written ends (or
+	// item_offset when nothing was).
+	Result<u64> write_new_extent(const InodeInfo& info, StringView path, u64 item_offset, Bytes item);
+	// What a new inode gets after its data: TRUNCATE to its size unless
+	// the data ended there (data_end), CHOWN, CHMOD, the capability.
+	Result<void> set_new_attributes(const tree::TreeRoot& root, const InodeInfo& info, StringView path,
+					u64 data_end);
 
 	Result<void> truncate(StringView path, u64 size);
 	Result<void> chown(StringView path, u64 uid, u64 gid);

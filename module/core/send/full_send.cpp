@@ -20,7 +20,7 @@ struct Ref {
 
 class FullSender {
 public:
-	FullSender(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer, const FullSendOptions& options,
+	FullSender(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer, const SendOptions& options,
 		   const tree::SubvolumeInfo& subvolume)
 		: fs_(fs), out_(writer), options_(options), subvolume_(subvolume),
 		  command_options_{options.send_file_data, options.control},
@@ -46,12 +46,10 @@ private:
 	Result<void> mark_dir_changed(u64 dir);
 	Result<void> flush_dir_utimes();
 
-	// The highest inode number in the subvolume.
-	Result<u64> find_last_ino();
 
 	tree::Filesystem& fs_;
 	stream::StreamWriter& out_;
-	const FullSendOptions& options_;
+	const SendOptions& options_;
 	const tree::SubvolumeInfo& subvolume_;
 	const CommandOptions command_options_;
 	Commands commands_;
@@ -65,14 +63,6 @@ private:
 	HashMap<u64, bool> pending_utimes_;	// dirs whose UTIMES is still owed
 	Vec<u64> pending_order_;
 };
-
-Result<u64> FullSender::find_last_ino()
-{
-	tree::TreePath path(fs_, subvolume_.root);
-	if (!TRY(path.search_last_at_or_before({BTRFS_LAST_FREE_OBJECTID, 0xff, ~0ull})))
-		return 0;
-	return path.key().objectid;
-}
 
 Result<void> FullSender::orphan_name(u64 ino, u64 generation, Text* out)
 {
@@ -247,32 +237,13 @@ Result<void> FullSender::process_refs()
 	return {};
 }
 
-Result<void> FullSender::send_extent(const format::Key& key, Bytes item_bytes)
+Result<void> FullSender::send_extent(const format::Key& key, Bytes item)
 {
-	if (!is_type(cur_.mode, kRegular))
-		return {};
-	auto item = TRY(format::FileExtentItemView::over(item_bytes));
-	u64 start = key.offset;
-	if (start >= cur_.size)
-		return {};
-	u64 end;
-	if (item.is_inline()) {
-		bool compressed = item.compression() != format::kCompressNone;
-		end = start + (compressed ? item.ram_bytes() : item.inline_data().size());
-	} else if (item.disk_bytenr() == 0 || item.type() == BTRFS_FILE_EXTENT_PREALLOC) {
-		// A hole, or preallocated space: nothing to send, the
-		// receiver's file has a hole there until TRUNCATE or a later
-		// WRITE.
-		return {};
-	} else {
-		end = start + item.num_bytes();
-	}
-	if (end > cur_.size)
-		end = cur_.size;
 	Text path;
 	TRY(current_path(cur_.ino, &path));
-	TRY(commands_.write_extent(cur_, path.view(), start, item, start, end));
-	next_write_offset_ = end;
+	u64 end = TRY(commands_.write_new_extent(cur_, path.view(), key.offset, item));
+	if (end > key.offset)
+		next_write_offset_ = end;
 	return {};
 }
 
@@ -282,12 +253,7 @@ Result<void> FullSender::finish_inode()
 		TRY(process_refs());
 	Text path;
 	TRY(current_path(cur_.ino, &path));
-	if (is_type(cur_.mode, kRegular) && next_write_offset_ != cur_.size)
-		TRY(commands_.truncate(path.view(), cur_.size));
-	TRY(commands_.chown(path.view(), cur_.uid, cur_.gid));
-	if (!is_type(cur_.mode, kSymlink))
-		TRY(commands_.chmod(path.view(), cur_.mode));
-	TRY(commands_.send_capability(subvolume_.root, cur_.ino, path.view()));
+	TRY(commands_.set_new_attributes(subvolume_.root, cur_, path.view(), next_write_offset_));
 	if (is_type(cur_.mode, kDirectory))
 		TRY(mark_dir_changed(cur_.ino));
 	else
@@ -303,7 +269,7 @@ Result<SendStats> FullSender::run()
 		TRY(out_.write_header());
 	TRY(commands_.begin_subvolume(options_.name, subvolume_, nullptr));
 
-	commands_.set_last_ino(TRY(find_last_ino()));
+	commands_.set_last_ino(TRY(highest_inode(fs_, subvolume_.root)));
 	tree::TreePath path(fs_, subvolume_.root);
 	Text inode_path;
 	for (bool more = TRY(path.search({kRootDir, 0, 0})); more; more = TRY(path.next())) {
@@ -347,7 +313,7 @@ Result<SendStats> FullSender::run()
 } // namespace
 
 Result<SendStats> full_send(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer,
-			    const FullSendOptions& options)
+			    const SendOptions& options)
 {
 	auto subvolume = TRY(tree::read_subvolume(fs, options.subvolume));
 	if (!subvolume.has_uuids)

@@ -15,23 +15,14 @@
 #pragma once
 
 #include "module/core/send/commands.h"
+#include "module/core/send/send_options.h"
 #include "module/core/support/hash_map.h"
 #include "module/core/tree/path.h"
 
 namespace bsend::send {
 
-struct FullSendOptions {
-	u64 subvolume = 0;		// tree id of the subvolume to send
-	StringView name;		// the SUBVOL command's path
-	bool send_file_data = true;	// false: BTRFS_SEND_FLAG_NO_FILE_DATA
-	bool stream_header = true;	// false: BTRFS_SEND_FLAG_OMIT_STREAM_HEADER
-	bool end_command = true;	// false: BTRFS_SEND_FLAG_OMIT_END_CMD
-	bsend_host_send* control = nullptr;	// progress and cancellation
-};
-
-
 // Writes the whole stream, header to END, through writer.
 Result<SendStats> full_send(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer,
-			    const FullSendOptions& options);
+			    const SendOptions& options);
 
 } // namespace bsend::send

@@ -42,4 +42,12 @@ Result<InodeInfo> read_inode_info(tree::Filesystem& fs, const tree::TreeRoot& ro
 	return inode_info_from(ino, item);
 }
 
+Result<u64> highest_inode(tree::Filesystem& fs, const tree::TreeRoot& root)
+{
+	tree::TreePath path(fs, root);
+	if (!TRY(path.search_last_at_or_before({BTRFS_LAST_FREE_OBJECTID, 0xff, ~0ull})))
+		return 0;
+	return path.key().objectid;
+}
+
 } // namespace bsend::send

@@ -25,6 +25,9 @@ struct InodeInfo {
 
 InodeInfo inode_info_from(u64 ino, const format::InodeItemView& item);
 
+// The highest inode number in the tree, for progress; 0 if it has none.
+Result<u64> highest_inode(tree::Filesystem& fs, const tree::TreeRoot& root);
+
 // The INODE_ITEM of ino in the tree; -ENOENT naming ino if it has none.
 Result<InodeInfo> read_inode_info(tree::Filesystem& fs, const tree::TreeRoot& root, u64 ino);
 
