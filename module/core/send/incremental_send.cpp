@@ -47,7 +47,7 @@ struct FileRange {
 	u64 end = 0;
 };
 
-bool contains_name(const Vec<InodeName>& names, const InodeName& name)
+bool same_name_in(const Vec<InodeName>& names, const InodeName& name)
 {
 	for (const InodeName& candidate : names)
 		if (candidate.same_as(name))
@@ -89,6 +89,7 @@ public:
 private:
 	Result<void> collect_changes();
 	Result<void> record_change(const tree::TreeChange& change);
+	Result<void> mark_children_of_reused_dirs();
 	InodeChange* change_of(u64 ino);
 
 	// Names, as the snapshots and the receiver have them.
@@ -100,6 +101,9 @@ private:
 	Result<bool> root_has_name(const tree::TreeRoot& root, StringView name);
 	Result<u64> depth_in_parent(u64 ino);
 	bool dir_exists(u64 dir);
+	// Whether name is in names, in a directory that stays the same one
+	// (its number not reused).
+	bool keeps_name(const Vec<InodeName>& names, const InodeName& name);
 	// Makes a new directory under its orphan name if it is not made yet.
 	Result<void> ensure_dir_exists(u64 dir);
 	// Whether name is free in the receiver now, during pass 1, which
@@ -221,8 +225,58 @@ Result<void> IncrementalSender::record_change(const tree::TreeChange& change)
 
 Result<void> IncrementalSender::collect_changes()
 {
-	return tree::compare_trees(fs_, sent_.root, parent_.root,
-				   [this](const tree::TreeChange& change) { return record_change(change); });
+	TRY(tree::compare_trees(fs_, sent_.root, parent_.root,
+				[this](const tree::TreeChange& change) { return record_change(change); }));
+	return mark_children_of_reused_dirs();
+}
+
+Result<void> IncrementalSender::mark_children_of_reused_dirs()
+{
+	// A directory whose number came back with a new generation is another
+	// directory: the old one is removed, so every entry it had must move
+	// out, even one whose INODE_REF happens to read the same in the new
+	// directory (same parent number, name and index).
+	usize recorded = changes_.size();
+	bool added = false;
+	for (usize i = 0; i < recorded; i++) {
+		if (!changes_[i].reused() || !is_type(changes_[i].old_mode, kDirectory))
+			continue;
+		u64 dir = changes_[i].ino;
+		tree::TreePath entries(fs_, parent_.root);
+		for (bool more = TRY(entries.search({dir, BTRFS_DIR_INDEX_KEY, 0})); more; more = TRY(entries.next())) {
+			format::Key key = entries.key();
+			if (key.objectid != dir || key.type != BTRFS_DIR_INDEX_KEY)
+				break;
+			format::DirEntries items(entries.data());
+			format::DirEntry entry;
+			while (TRY(items.next(&entry))) {
+				u64 child = entry.location.objectid;
+				if (entry.location.type != BTRFS_INODE_ITEM_KEY)
+					continue;	// a subvolume
+				if (InodeChange* known = change_of(child)) {
+					known->names_changed = true;
+					continue;
+				}
+				auto info = TRY(read_inode_info(fs_, parent_.root, child));
+				InodeChange record;
+				record.ino = child;
+				record.old_generation = record.new_generation = info.generation;
+				record.old_mode = record.new_mode = info.mode;
+				record.names_changed = true;
+				TRY(change_index_.insert(child, changes_.size()));
+				TRY(changes_.push(bsend::move(record)));
+				added = true;
+			}
+		}
+	}
+	if (!added)
+		return {};
+	// Back into inode order, which every pass relies on.
+	heap_sort(changes_.data(), changes_.size(),
+		  [](const InodeChange& a, const InodeChange& b) { return a.ino < b.ino; });
+	for (usize i = 0; i < changes_.size(); i++)
+		TRY(change_index_.insert(changes_[i].ino, i));
+	return {};
 }
 
 Result<void> IncrementalSender::read_names(const tree::TreeRoot& root, u64 ino, Vec<InodeName>* names)
@@ -373,6 +427,14 @@ bool IncrementalSender::dir_exists(u64 dir)
 	return created_.find(dir) != nullptr;
 }
 
+bool IncrementalSender::keeps_name(const Vec<InodeName>& names, const InodeName& name)
+{
+	InodeChange* dir = change_of(name.parent);
+	if (dir && dir->reused())
+		return false;
+	return same_name_in(names, name);
+}
+
 Result<void> IncrementalSender::ensure_dir_exists(u64 dir)
 {
 	if (dir_exists(dir))
@@ -437,7 +499,7 @@ Result<bool> IncrementalSender::move_directly(const InodeChange& change, StringV
 					      const Vec<InodeName>& new_names, const Vec<InodeName>& old_names)
 {
 	for (const InodeName& target : new_names) {
-		if (contains_name(old_names, target))
+		if (keeps_name(old_names, target))
 			continue;
 		InodeChange* dir = change_of(target.parent);
 		if (dir && !dir->survives())
@@ -494,7 +556,7 @@ Result<void> IncrementalSender::clear_names_of(const InodeChange& change, Vec<Go
 	TRY(read_names(sent_.root, change.ino, &new_names));
 	const InodeName* kept = nullptr;
 	for (const InodeName& name : old_names)
-		if (!kept && contains_name(new_names, name))
+		if (!kept && keeps_name(new_names, name))
 			kept = &name;
 	if (is_type(change.old_mode, kDirectory)) {
 		if (kept || old_names.empty())
@@ -506,7 +568,7 @@ Result<void> IncrementalSender::clear_names_of(const InodeChange& change, Vec<Go
 	}
 	bool orphaned = false;
 	for (const InodeName& name : old_names) {
-		if (contains_name(new_names, name))
+		if (keeps_name(new_names, name))
 			continue;
 		TRY(path_in(name.parent, name.name.view(), &path));
 		if (!kept && !orphaned) {
@@ -592,7 +654,7 @@ Result<void> IncrementalSender::place_names_of(const InodeChange& change)
 		TRY(touch(first.parent));
 	}
 	for (const InodeName& name : new_names) {
-		if (contains_name(old_names, name))
+		if (keeps_name(old_names, name))
 			continue;
 		InodeName* now = location_.find(change.ino);
 		if (now && now->same_as(name))
