@@ -35,9 +35,11 @@ struct InodeChange {
 	bool survives() const { return old_generation && new_generation && !reused(); }
 };
 
-// A directory of the parent that is gone, and how deep it was there.
+// A directory of the parent that is gone, and where it was there.
 struct GoneDir {
 	u64 ino = 0;
+	u64 generation = 0;
+	u64 parent = 0;
 	u64 depth = 0;
 };
 
@@ -121,8 +123,15 @@ private:
 
 	// The three passes.
 	Result<void> clear_names();
-	Result<void> clear_names_of(const InodeChange& change, Vec<GoneDir>* gone_dirs);
+	Result<void> clear_names_of(const InodeChange& change);
 	Result<void> orphanize(const InodeChange& change, StringView from, u64 from_dir);
+	// Whether pass 1 has work for the inode: it is gone, or loses names.
+	bool clears_names(const InodeChange& change) const
+	{
+		return change.ino != kRootDir && (change.is_gone() || (change.survives() && change.names_changed));
+	}
+	Result<void> shorten_gone_dirs(const Vec<GoneDir>& gone_dirs, HashMap<u64, bool>& losing_entries);
+	Result<void> remove_gone_dirs(const Vec<GoneDir>& gone_dirs);
 	Result<void> place_names();
 	Result<void> place_names_of(const InodeChange& change);
 	Result<void> place(u64 ino, const InodeName& name);
@@ -532,18 +541,12 @@ Result<void> IncrementalSender::orphanize(const InodeChange& change, StringView 
 	return touch(kRootDir);
 }
 
-Result<void> IncrementalSender::clear_names_of(const InodeChange& change, Vec<GoneDir>* gone_dirs)
+Result<void> IncrementalSender::clear_names_of(const InodeChange& change)
 {
 	Vec<InodeName> old_names, new_names;
 	TRY(read_names(parent_.root, change.ino, &old_names));
 	Text path;
 	if (change.is_gone()) {
-		if (is_type(change.old_mode, kDirectory)) {
-			GoneDir dir;
-			dir.ino = change.ino;
-			dir.depth = TRY(depth_in_parent(change.ino));
-			return gone_dirs->push(dir);
-		}
 		for (const InodeName& name : old_names) {
 			TRY(path_in(name.parent, name.name.view(), &path));
 			TRY(commands_.unlink(path.view()));
@@ -590,25 +593,71 @@ Result<void> IncrementalSender::clear_names_of(const InodeChange& change, Vec<Go
 
 Result<void> IncrementalSender::clear_names()
 {
+	// The gone directories, and the directories that lose entries.
 	Vec<GoneDir> gone_dirs;
+	HashMap<u64, bool> losing_entries;
+	Vec<InodeName> old_names;
 	for (const InodeChange& change : changes_) {
-		if (change.ino == kRootDir || !(change.is_gone() || (change.survives() && change.names_changed)))
+		if (!clears_names(change))
+			continue;
+		TRY(read_names(parent_.root, change.ino, &old_names));
+		for (const InodeName& name : old_names)
+			TRY(losing_entries.insert(name.parent, true));
+		if (change.is_gone() && is_type(change.old_mode, kDirectory)) {
+			GoneDir dir;
+			dir.ino = change.ino;
+			dir.generation = change.old_generation;
+			dir.parent = old_names.empty() ? kRootDir : old_names[0].parent;
+			dir.depth = TRY(depth_in_parent(change.ino));
+			TRY(gone_dirs.push(dir));
+		}
+	}
+	heap_sort(gone_dirs.data(), gone_dirs.size(),
+		  [](const GoneDir& a, const GoneDir& b) { return a.depth < b.depth; });
+	TRY(shorten_gone_dirs(gone_dirs, losing_entries));
+	for (const InodeChange& change : changes_) {
+		if (!clears_names(change) || (change.is_gone() && is_type(change.old_mode, kDirectory)))
 			continue;
 		TRY(commands_.checkpoint(change.ino));
-		TRY(clear_names_of(change, &gone_dirs));
+		TRY(clear_names_of(change));
 	}
-	// Empty now (their entries were unlinked or moved away, their gone
-	// subdirectories are deeper): removed children first.
-	heap_sort(gone_dirs.data(), gone_dirs.size(),
-		  [](const GoneDir& a, const GoneDir& b) { return a.depth > b.depth; });
-	Text path;
-	InodeName name;
+	return remove_gone_dirs(gone_dirs);
+}
+
+Result<void> IncrementalSender::shorten_gone_dirs(const Vec<GoneDir>& gone_dirs, HashMap<u64, bool>& losing_entries)
+{
+	// Top down: a gone directory that loses entries moves to its orphan
+	// name when that is shorter than its path, so that the paths below it,
+	// for the unlinks, moves and removals to come, stay short.
+	Text path, orphan;
 	for (const GoneDir& dir : gone_dirs) {
+		if (!losing_entries.find(dir.ino))
+			continue;
+		TRY(commands_.checkpoint(dir.ino));
+		TRY(current_path(dir.ino, &path));
+		TRY(orphan_name(dir.ino, dir.generation, &orphan));
+		if (path.length() <= orphan.length())
+			continue;
+		TRY(commands_.rename(path.view(), orphan.view()));
+		TRY(set_location(dir.ino, kRootDir, orphan.view()));
+		TRY(touch(dir.parent));
+		TRY(touch(kRootDir));
+	}
+	return {};
+}
+
+Result<void> IncrementalSender::remove_gone_dirs(const Vec<GoneDir>& gone_dirs)
+{
+	// Bottom up: each is empty by now (its entries were unlinked or moved
+	// away, its gone subdirectories are deeper).
+	Text path;
+	for (usize i = gone_dirs.size(); i > 0; i--) {
+		const GoneDir& dir = gone_dirs[i - 1];
 		TRY(commands_.checkpoint(dir.ino));
 		TRY(current_path(dir.ino, &path));
 		TRY(commands_.rmdir(path.view()));
-		if (TRY(first_name(parent_.root, dir.ino, &name)))
-			TRY(touch(name.parent));
+		InodeName* moved = location_.find(dir.ino);
+		TRY(touch(moved ? moved->parent : dir.parent));
 		location_.remove(dir.ino);
 	}
 	return {};
