@@ -47,6 +47,26 @@ std::string progress_text(const SendStatus &send)
 	return text;
 }
 
+// A JSON string literal of text: quotes, backslashes and control bytes
+// escaped; other bytes as they are (paths are not always UTF-8).
+std::string json_string(const std::string &text)
+{
+	std::string quoted = "\"";
+	for (unsigned char c : text) {
+		if (c == '"' || c == '\\') {
+			quoted += '\\';
+			quoted += static_cast<char>(c);
+		} else if (c < 0x20) {
+			char escape[8];
+			std::snprintf(escape, sizeof(escape), "\\u%04x", c);
+			quoted += escape;
+		} else {
+			quoted += static_cast<char>(c);
+		}
+	}
+	return quoted + "\"";
+}
+
 std::uint64_t optional_u64(nlattr *attr)
 {
 	return attr ? nla_get_u64(attr) : 0;
@@ -76,6 +96,7 @@ Result<SendStatus> parse_send_status(const nlmsghdr *message)
 		policy[attr].type = NLA_U32;
 		policy[attr].minlen = policy[attr].maxlen = sizeof(std::uint32_t);
 	}
+	policy[BSEND_ATTR_SUBVOL_PATH].type = NLA_STRING;
 	nlattr *attrs[BSEND_ATTR_MAX + 1] = {};
 	int err = genlmsg_parse(const_cast<nlmsghdr *>(message), 0, attrs, BSEND_ATTR_MAX, policy);
 	if (err < 0)
@@ -90,6 +111,8 @@ Result<SendStatus> parse_send_status(const nlmsghdr *message)
 	status.id = nla_get_u64(attrs[BSEND_ATTR_SEND_ID]);
 	status.pid = nla_get_u32(attrs[BSEND_ATTR_PID]);
 	status.subvol = nla_get_u64(attrs[BSEND_ATTR_SUBVOL_ID]);
+	if (attrs[BSEND_ATTR_SUBVOL_PATH])
+		status.path = nla_get_string(attrs[BSEND_ATTR_SUBVOL_PATH]);
 	status.parent = attrs[BSEND_ATTR_PARENT_ID] ? nla_get_u64(attrs[BSEND_ATTR_PARENT_ID]) : 0;
 	status.bytes = nla_get_u64(attrs[BSEND_ATTR_BYTES]);
 	status.inodes = nla_get_u64(attrs[BSEND_ATTR_INODES]);
@@ -106,19 +129,19 @@ std::string format_status_table(const std::vector<SendStatus> &sends, std::uint6
 {
 	std::ostringstream out;
 	char line[160];
-	std::snprintf(line, sizeof(line), "%-6s %-8s %-8s %-8s %14s %10s %-5s %-9s %s\n", "ID", "PID", "SUBVOL",
-		      "PARENT", "BYTES", "INODES", "DONE", "PHASE", "ELAPSED");
+	std::snprintf(line, sizeof(line), "%-6s %-8s %-8s %-8s %14s %10s %-5s %-9s %-8s %s\n", "ID", "PID", "SUBVOL",
+		      "PARENT", "BYTES", "INODES", "DONE", "PHASE", "ELAPSED", "PATH");
 	out << line;
 	for (const SendStatus &send : sends) {
 		std::uint64_t elapsed = now_ns > send.start_time ? now_ns - send.start_time : 0;
-		std::snprintf(line, sizeof(line), "%-6llu %-8u %-8llu %-8llu %14llu %10llu %-5s %-9s %s\n",
+		std::snprintf(line, sizeof(line), "%-6llu %-8u %-8llu %-8llu %14llu %10llu %-5s %-9s %-8s ",
 			      static_cast<unsigned long long>(send.id), send.pid,
 			      static_cast<unsigned long long>(send.subvol),
 			      static_cast<unsigned long long>(send.parent),
 			      static_cast<unsigned long long>(send.bytes),
 			      static_cast<unsigned long long>(send.inodes), progress_text(send).c_str(),
 			      phase_name(send.phase), duration_text(elapsed).c_str());
-		out << line;
+		out << line << (send.path.empty() ? "-" : send.path) << "\n";
 	}
 	return out.str();
 }
@@ -130,7 +153,8 @@ std::string format_status_json(const std::vector<SendStatus> &sends)
 	for (std::size_t i = 0; i < sends.size(); i++) {
 		const SendStatus &send = sends[i];
 		out << (i ? ",\n " : "\n ") << "{\"id\": " << send.id << ", \"pid\": " << send.pid
-		    << ", \"subvol\": " << send.subvol << ", \"parent\": " << send.parent
+		    << ", \"subvol\": " << send.subvol << ", \"path\": " << json_string(send.path)
+		    << ", \"parent\": " << send.parent
 		    << ", \"bytes\": " << send.bytes << ", \"inodes\": " << send.inodes
 		    << ", \"current_ino\": " << send.current_ino << ", \"last_ino\": " << send.last_ino
 		    << ", \"phase\": \""

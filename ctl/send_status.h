@@ -17,6 +17,7 @@ struct SendStatus {
 	std::uint64_t id = 0;
 	std::uint32_t pid = 0;
 	std::uint64_t subvol = 0;
+	std::string path;		// the subvolume's path, if the module knew it
 	std::uint64_t parent = 0;
 	std::uint64_t bytes = 0;
 	std::uint64_t inodes = 0;

@@ -139,9 +139,9 @@ enum bsend_genl_cmd {
 	BSEND_CMD_UNSPEC,
 	BSEND_CMD_GET_INFO,	/* reply: MODULE_VERSION, PROTO_*, SEND_FLAGS */
 	BSEND_CMD_LIST,		/* dump: one message per send in flight, its
-				 * SEND_ID, PID, SUBVOL_ID, PARENT_ID, BYTES,
-				 * INODES, CURRENT_INO, LAST_INO, PHASE,
-				 * START_TIME */
+				 * SEND_ID, PID, SUBVOL_ID, SUBVOL_PATH,
+				 * PARENT_ID, BYTES, INODES, CURRENT_INO,
+				 * LAST_INO, PHASE, START_TIME */
 	BSEND_CMD_CANCEL,	/* SEND_ID: ends that send with ECANCELED;
 				 * needs CAP_SYS_ADMIN (and CAP_NET_ADMIN);
 				 * ENOENT for an unknown id, EINVAL without
@@ -178,6 +178,8 @@ enum bsend_genl_attr {
 					 * CLOCK_MONOTONIC ns */
 	BSEND_ATTR_RESULT,		/* s32: 0 or the negative errno the
 					 * send ended with */
+	BSEND_ATTR_SUBVOL_PATH,		/* string: the subvolume sent, as the
+					 * sender's mount namespace shows it */
 	__BSEND_ATTR_MAX,
 };
 #define BSEND_ATTR_MAX (__BSEND_ATTR_MAX - 1)

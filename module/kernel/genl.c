@@ -49,6 +49,8 @@ static int put_send(struct sk_buff *skb, const struct bsend_host_send *send)
 	    nla_put_u32(skb, BSEND_ATTR_PID, send->pid) ||
 	    nla_put_u64_64bit(skb, BSEND_ATTR_SUBVOL_ID, send->subvol,
 			      BSEND_ATTR_UNSPEC) ||
+	    (send->subvol_path &&
+	     nla_put_string(skb, BSEND_ATTR_SUBVOL_PATH, send->subvol_path)) ||
 	    nla_put_u64_64bit(skb, BSEND_ATTR_PARENT_ID, send->parent,
 			      BSEND_ATTR_UNSPEC) ||
 	    nla_put_u64_64bit(skb, BSEND_ATTR_BYTES, READ_ONCE(send->bytes),

@@ -16,6 +16,7 @@ struct bsend_host_send {
 	u64 id;
 	pid_t pid;
 	u64 subvol;
+	const char *subvol_path;	/* NULL when it could not be made */
 	u64 parent;
 	u64 start_time;		/* ns since the epoch */
 	u32 phase;		/* enum bsend_send_phase */

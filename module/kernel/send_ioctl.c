@@ -6,6 +6,7 @@
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "module/core/platform.h"
@@ -101,6 +102,22 @@ static int validate_send(struct bsend_send *send,
 	return open_output(send);
 }
 
+/* The path of the subvolume's root directory, for LIST; NULL if it
+ * cannot be made. Freed with kfree(). */
+static char *subvolume_path(struct file *subvol)
+{
+	char *buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	char *path, *copy = NULL;
+
+	if (!buf)
+		return NULL;
+	path = d_path(&subvol->f_path, buf, PATH_MAX);
+	if (!IS_ERR(path))
+		copy = kstrdup(path, GFP_KERNEL);
+	kfree(buf);
+	return copy;
+}
+
 /* Runs the engine on the validated request; fills *stats on success. */
 static int run_send(struct bsend_send *send, struct bsend_send_stats *stats)
 {
@@ -123,8 +140,11 @@ static int run_send(struct bsend_send *send, struct bsend_send_stats *stats)
 		.phase = BSEND_PHASE_STARTING,
 	};
 	struct bsend_error error = {};
+	char *path;
 	int ret;
 
+	path = subvolume_path(send->fs_req.subvol);
+	entry.subvol_path = path;
 	bsend_registry_add(&entry);
 	out.send = &entry;
 	ret = bsend_fs_request_sync(&send->fs_req);
@@ -141,6 +161,7 @@ static int run_send(struct bsend_send *send, struct bsend_send_stats *stats)
 	}
 	bsend_host_files_close(&files);
 	bsend_registry_remove(&entry, ret);
+	kfree(path);
 	if (ret && ret != -EINTR && ret != -EPIPE && ret != -EPERM &&
 	    ret != -ECANCELED && ret != -ENOENT)
 		pr_err("bsend: send of root %llu: %s, ino %llu, bytenr %llu (expected %llu, found %llu): %d\n",

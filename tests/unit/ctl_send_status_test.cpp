@@ -31,6 +31,7 @@ Message send_message(std::uint8_t cmd)
 	nla_put_u64(msg.get(), BSEND_ATTR_SEND_ID, 3);
 	nla_put_u32(msg.get(), BSEND_ATTR_PID, 4242);
 	nla_put_u64(msg.get(), BSEND_ATTR_SUBVOL_ID, 257);
+	nla_put_string(msg.get(), BSEND_ATTR_SUBVOL_PATH, "/mnt/snap");
 	nla_put_u64(msg.get(), BSEND_ATTR_PARENT_ID, 0);
 	nla_put_u64(msg.get(), BSEND_ATTR_BYTES, 123456);
 	nla_put_u64(msg.get(), BSEND_ATTR_INODES, 99);
@@ -47,6 +48,7 @@ TEST(SendStatus, ParsesAListMessageWithoutTheEventAttributes)
 	EXPECT_EQ(status.value().id, 3u);
 	EXPECT_EQ(status.value().pid, 4242u);
 	EXPECT_EQ(status.value().subvol, 257u);
+	EXPECT_EQ(status.value().path, "/mnt/snap");
 	EXPECT_EQ(status.value().bytes, 123456u);
 	EXPECT_EQ(status.value().inodes, 99u);
 	EXPECT_EQ(status.value().last_ino, 0u);
@@ -101,6 +103,7 @@ TEST(StatusTable, OneRowPerSendWithShareDone)
 	send.id = 3;
 	send.pid = 4242;
 	send.subvol = 257;
+	send.path = "/mnt/a \"b\"\n";
 	send.bytes = 123456;
 	send.inodes = 99;
 	send.current_ino = 300;
@@ -108,10 +111,11 @@ TEST(StatusTable, OneRowPerSendWithShareDone)
 	send.phase = BSEND_PHASE_SENDING;
 	send.start_time = 10 * kSecond;
 	EXPECT_EQ(format_status_table({send}, 75 * kSecond),
-		  "ID     PID      SUBVOL   PARENT            BYTES     INODES DONE  PHASE     ELAPSED\n"
-		  "3      4242     257      0                123456         99 25%   sending   0:01:05\n");
+		  "ID     PID      SUBVOL   PARENT            BYTES     INODES DONE  PHASE     ELAPSED  PATH\n"
+		  "3      4242     257      0                123456         99 25%   sending   0:01:05  /mnt/a \"b\"\n\n");
 	EXPECT_EQ(format_status_json({send}),
-		  "[\n {\"id\": 3, \"pid\": 4242, \"subvol\": 257, \"parent\": 0, \"bytes\": 123456, \"inodes\": 99,"
+		  "[\n {\"id\": 3, \"pid\": 4242, \"subvol\": 257, \"path\": \"/mnt/a \\\"b\\\"\\u000a\", \"parent\": 0,"
+		  " \"bytes\": 123456, \"inodes\": 99,"
 		  " \"current_ino\": 300, \"last_ino\": 1200, \"phase\": \"sending\", \"start_time_ns\": 10000000000}\n]\n");
 }
 
