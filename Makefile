@@ -8,6 +8,9 @@
 #   make unit | vm        one half of check; vm takes KVER= and CASE=
 #   make fuzz             the reader fuzzer for FUZZ_SECONDS (default 60)
 #   make demo             README's demo in a VM
+#   make soak-incremental SEEDS=N [FIRST_SEED=S]   the random incremental-send
+#                         test (VM case 012's generator) for N seeds, per KVER
+#   make vm-incremental-big   VM case 011 at full size (100k, 20k), per KVER
 #   make clean
 
 SHELL := /bin/bash
@@ -32,7 +35,7 @@ UAPI_DIRS := linux asm-generic
 
 MODULE_SOURCES := Kbuild $(shell cd $(REPO) && find module uapi -name '*.[ch]' -o -name '*.cpp')
 
-.PHONY: all module user check unit vm fuzz demo print-kvers clean $(KVER)
+.PHONY: all module user check unit vm fuzz demo print-kvers clean soak-incremental vm-incremental-big $(KVER)
 
 all: module user
 
@@ -84,6 +87,21 @@ fuzz:
 		$(FUZZ_BUILD)/corpus $(REPO)/tests/fuzz/regressions
 
 check: unit fuzz vm
+
+# The random differential test of incremental send, as long as asked: SEEDS
+# seeds from FIRST_SEED (default a random start) on each KVER, one boot each.
+SEEDS ?= 1000
+FIRST_SEED ?=
+soak-incremental: module user
+	@status=0; for k in $(KVER); do \
+		$(REPO)/tests/vm/helpers/soak-incremental $$k $(SEEDS) $(FIRST_SEED) || status=1; \
+	done; exit $$status
+
+# VM case 011 at issue 8's full size: 100k entries removed, 20k files moved.
+vm-incremental-big: module user
+	@status=0; for k in $(KVER); do \
+		$(REPO)/tests/vm/helpers/vm-incremental-big $$k || status=1; \
+	done; exit $$status
 
 print-kvers:
 	@echo $(KVERS)

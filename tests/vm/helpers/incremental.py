@@ -1,0 +1,329 @@
+"""Shared machinery of the incremental-send VM cases (010-012) and of the
+random differential test (helpers/incremental-random).
+
+A *chain* is a list of read-only snapshots s0, s1, ... of one subvolume on
+the source filesystem. It is sent once per sender: s0 in full, then each
+s(i) with -p s(i-1), and every stream is received onto that sender's own
+received copies. The in-kernel chain is received onto the source
+filesystem (under RECV_KERNEL), bsend's onto the second one: two
+filesystems, so that btrfs receive finds each chain's own parent by its
+received uuid and the two chains never share a subvolume.
+
+After each send the received trees are compared with the source and with
+each other by compare-trees' describe(): type, mode, owner, size, content,
+mtime, xattrs, symlink targets, device numbers, hardlink sets, and the
+data/hole map:
+- after a full send the data map of each received file equals the source's;
+- after an incremental (v1) send a hole punched since the parent may arrive
+  as zeros (v1 has no command to punch one): every byte that is data in the
+  source must be data in the received file, and bsend may leave no more
+  extra data than the in-kernel send did (per file), and may write no more
+  WRITE bytes in all than the in-kernel stream.
+The subvolume root's own mtime is left out (6.1's in-kernel receive of a
+full stream leaves it at the time of the receive); its difference is only
+logged.
+"""
+import fcntl
+import importlib.machinery
+import os
+import stat
+import struct
+import subprocess
+import sys
+import time
+
+HELPERS = os.path.dirname(os.path.abspath(__file__))
+_loader = importlib.machinery.SourceFileLoader('compare_trees', os.path.join(HELPERS, 'compare-trees'))
+compare_trees = _loader.load_module()
+
+SENDCTL = os.environ.get('SENDCTL', '')
+SENDERS = ('kernel', 'bsend')
+
+# Stream command numbers (uapi/bsend_stream.h).
+C_WRITE, C_CLONE, C_UPDATE_EXTENT = 15, 16, 22
+A_DATA = 19
+CMD_NAMES = {1: 'subvol', 2: 'snapshot', 3: 'mkfile', 4: 'mkdir', 5: 'mknod', 6: 'mkfifo',
+             7: 'mksock', 8: 'symlink', 9: 'rename', 10: 'link', 11: 'unlink', 12: 'rmdir',
+             13: 'set_xattr', 14: 'remove_xattr', 15: 'write', 16: 'clone', 17: 'truncate',
+             18: 'chmod', 19: 'chown', 20: 'utimes', 21: 'end', 22: 'update_extent'}
+
+
+class Log:
+    """Appends to the case's .full log (FULL), or stderr."""
+
+    def __init__(self, path=None):
+        path = path or os.environ.get('FULL')
+        self.f = open(path, 'a') if path else sys.stderr
+
+    def __call__(self, *words):
+        self.f.write(' '.join(str(w) for w in words) + '\n')
+        self.f.flush()
+
+    def run(self, cmd, check=False):
+        """Runs cmd with its output in the log; returns the exit status."""
+        self('+', ' '.join(cmd))
+        self.f.flush()
+        status = subprocess.call(cmd, stdout=self.f, stderr=self.f)
+        if status:
+            self('  exit status', status)
+        if check and status:
+            raise RuntimeError('%s failed with status %d' % (' '.join(cmd), status))
+        return status
+
+
+def stream_stats(path):
+    """Command counts and WRITE data bytes of a v1/v2 stream file."""
+    counts = {}
+    write_bytes = 0
+    with open(path, 'rb') as f:
+        data = f.read()
+    if not data.startswith(b'btrfs-stream\0'):
+        return {'error': 'no stream header'}, 0
+    pos = 13 + 4
+    while pos + 10 <= len(data):
+        length, cmd, _crc = struct.unpack_from('<IHI', data, pos)
+        pos += 10
+        name = CMD_NAMES.get(cmd, str(cmd))
+        counts[name] = counts.get(name, 0) + 1
+        if cmd == C_WRITE:
+            end = pos + length
+            p = pos
+            while p + 4 <= end:
+                tlv_type, tlv_len = struct.unpack_from('<HH', data, p)
+                if tlv_type == A_DATA:
+                    write_bytes += tlv_len
+                p += 4 + tlv_len
+        pos += length
+    return counts, write_bytes
+
+
+def send(log, sender, snap, parent, out):
+    """One send to the file out; returns (ok, milliseconds)."""
+    if sender == 'kernel':
+        cmd = ['btrfs', 'send', '-q', '-f', out]
+    else:
+        cmd = [SENDCTL, 'send', '-q', '-f', out]
+    if parent:
+        cmd += ['-p', parent]
+    cmd.append(snap)
+    start = time.monotonic()
+    status = log.run(cmd)
+    return status == 0, int((time.monotonic() - start) * 1000)
+
+
+def receive(log, stream, dest):
+    os.makedirs(dest, exist_ok=True)
+    return log.run(['btrfs', 'receive', '-f', stream, dest]) == 0
+
+
+def data_bytes(ranges):
+    return sum(e - s for s, e in ranges)
+
+
+def covers(outer, inner):
+    """Whether every byte of the ranges inner lies within the ranges outer."""
+    i = 0
+    for s, e in inner:
+        while s < e:
+            while i < len(outer) and outer[i][1] <= s:
+                i += 1
+            if i == len(outer) or outer[i][0] > s:
+                return False
+            s = min(e, outer[i][1])
+    return True
+
+
+FS_IOC_FIEMAP = 0xC020660B
+FIEMAP_FLAG_SYNC = 0x1
+FIEMAP_EXTENT_LAST = 0x1
+FIEMAP_EXTENT_UNWRITTEN = 0x800
+BLOCK = 4096
+
+
+def written_map(path, size):
+    """The (start, end) ranges of a file that hold written extents, by
+    FIEMAP, in whole 4 KiB blocks, merged. Preallocated (unwritten) extents
+    count as holes: SEEK_DATA reports them as data or not depending on the
+    page cache, and send (v1) skips them as it skips holes."""
+    ranges = []
+    with open(path, 'rb') as f:
+        start = 0
+        while start < size:
+            count = 128
+            request = struct.pack('<QQIIII', start, size - start, FIEMAP_FLAG_SYNC, 0, count, 0)
+            buf = bytearray(request + bytes(56 * count))
+            fcntl.ioctl(f.fileno(), FS_IOC_FIEMAP, buf)
+            mapped = struct.unpack_from('<I', buf, 20)[0]
+            if not mapped:
+                break
+            last = False
+            for i in range(mapped):
+                logical, _phys, length = struct.unpack_from('<QQQ', buf, 32 + 56 * i)
+                flags = struct.unpack_from('<I', buf, 32 + 56 * i + 40)[0]
+                if not flags & FIEMAP_EXTENT_UNWRITTEN:
+                    s = logical // BLOCK * BLOCK
+                    e = min(-(-(logical + length) // BLOCK) * BLOCK, -(-size // BLOCK) * BLOCK)
+                    if ranges and ranges[-1][1] >= s:
+                        ranges[-1] = (ranges[-1][0], max(ranges[-1][1], e))
+                    elif e > s:
+                        ranges.append((s, e))
+                start = logical + length
+                last = last or flags & FIEMAP_EXTENT_LAST
+            if last:
+                break
+    return ranges
+
+
+def describe(root):
+    """compare-trees' description of a tree, with written_map() as each
+    regular file's data map."""
+    entries, links = compare_trees.describe(root, {'holes': False, 'dir_mtime': True, 'root_mtime': False,
+                                                   'mtime_seconds': False})
+    for rel, item in entries.items():
+        if item['type'] == stat.S_IFREG:
+            item['data'] = written_map(os.path.join(root, rel), item['size'])
+    return entries, links
+
+
+def group_of(rel):
+    """The top-level directory a path belongs to (a scenario, a seed)."""
+    return rel.split('/', 1)[0] if rel != '.' else '.'
+
+
+def differences(a, b, name_a, name_b, holes):
+    """Differences between two describe() results, as (group, text).
+    holes: 'equal' (data maps must be equal) or 'superset' (b's data must
+    cover a's); the data maps are otherwise left out."""
+    (ea, la), (eb, lb) = a, b
+    out = []
+    for rel in sorted(set(ea) | set(eb)):
+        if rel not in ea or rel not in eb:
+            out.append((group_of(rel), 'only in %s: %s' % (name_a if rel in ea else name_b, rel)))
+            continue
+        ia, ib = ea[rel], eb[rel]
+        for key in sorted(set(ia) | set(ib)):
+            if key == 'data':
+                continue
+            if ia.get(key) != ib.get(key):
+                out.append((group_of(rel), '%s: %s differs: %s %r != %s %r' %
+                            (rel, key, name_a, ia.get(key), name_b, ib.get(key))))
+        if 'data' in ia and 'data' in ib and ia.get('sha256') == ib.get('sha256'):
+            da, db = ia['data'], ib['data']
+            if holes == 'equal' and da != db:
+                out.append((group_of(rel), '%s: hole map differs: %s %r != %s %r' %
+                            (rel, name_a, da, name_b, db)))
+            elif holes == 'superset' and not covers(db, da):
+                out.append((group_of(rel), '%s: data of %s not data in %s: %r, %r' %
+                            (rel, name_a, name_b, da, db)))
+    if la != lb:
+        groups = sorted({group_of(p) for s in la + lb for p in s}) or ['.']
+        sa = {tuple(s) for s in la}
+        sb = {tuple(s) for s in lb}
+        for g in groups:
+            ga = sorted(s for s in sa if group_of(s[0]) == g)
+            gb = sorted(s for s in sb if group_of(s[0]) == g)
+            if ga != gb:
+                out.append((g, 'hardlink sets differ: %s %r != %s %r' % (name_a, ga, name_b, gb)))
+    return out
+
+
+def extra_data(src, recv):
+    """Per file: bytes that are data in recv and not in src (zeros written
+    where the source has a hole)."""
+    out = {}
+    for rel, item in recv[0].items():
+        if 'data' in item and rel in src[0] and 'data' in src[0][rel]:
+            extra = data_bytes(item['data']) - data_bytes(src[0][rel]['data'])
+            if extra > 0:
+                out[rel] = extra
+    return out
+
+
+class Chain:
+    """The sends and receives of one chain of snapshots, by every sender.
+    work: a directory for the stream files; recv: sender -> the directory
+    that sender's received snapshots go to."""
+
+    def __init__(self, log, work, recv, senders=SENDERS, label=''):
+        self.log = log
+        self.work = work
+        self.recv = recv
+        self.senders = senders
+        self.label = label
+        self.snaps = []
+        self.totals = {s: {'ms': 0, 'bytes': 0, 'write': 0} for s in senders}
+        self.broken = set()	# senders whose chain ended in a failed send/receive
+        os.makedirs(work, exist_ok=True)
+
+    def step(self, snap, full_sender=None):
+        """Sends snap (in full, or from the previous snapshot), receives it,
+        compares. Returns a list of (group, text) problems; a group of
+        '*' is about the whole send."""
+        parent = self.snaps[-1] if self.snaps else None
+        self.snaps.append(snap)
+        index = len(self.snaps) - 1
+        name = os.path.basename(snap)
+        problems = []
+        received = {}
+        writes = {}
+        for sender in self.senders:
+            if sender in self.broken:
+                continue
+            stream = os.path.join(self.work, '%s-%d.stream' % (sender, index))
+            # A chain starts from the in-kernel full send unless told.
+            by = sender if (parent or full_sender is None) else full_sender
+            ok, ms = send(self.log, by, snap, parent, stream)
+            if not ok:
+                problems.append(('*', '%s: %s send of %s failed' %
+                                 (sender, 'incremental' if parent else 'full', name)))
+                self.broken.add(sender)
+                continue
+            counts, write = stream_stats(stream)
+            size = os.path.getsize(stream)
+            writes[sender] = write
+            self.log('%s%s: %s %s: %d bytes, %d WRITE bytes, %d ms; %s' % (
+                self.label, sender, 'incremental' if parent else 'full', name, size, write, ms,
+                ' '.join('%s=%d' % kv for kv in sorted(counts.items()))))
+            if parent:
+                t = self.totals[sender]
+                t['ms'] += ms
+                t['bytes'] += size
+                t['write'] += write
+            if not receive(self.log, stream, self.recv[sender]):
+                problems.append(('*', '%s: receive of the %s stream of %s failed' %
+                                 (sender, 'incremental' if parent else 'full', name)))
+                self.broken.add(sender)
+                continue
+            received[sender] = os.path.join(self.recv[sender], name)
+        src = describe(snap)
+        desc = {s: describe(p) for s, p in received.items()}
+        holes = 'superset' if parent else 'equal'
+        for sender, d in desc.items():
+            for group, text in differences(src, d, 'source', sender, holes):
+                problems.append((group, '%s vs source: %s' % (sender, text)))
+            self.log('%sroot mtime of %s: source %s, %s %s' % (
+                self.label, name, os.lstat(snap).st_mtime_ns, sender,
+                os.lstat(received[sender]).st_mtime_ns))
+        if 'kernel' in desc and 'bsend' in desc:
+            for group, text in differences(desc['kernel'], desc['bsend'], 'kernel', 'bsend', 'superset'
+                                           if parent else 'equal'):
+                problems.append((group, 'bsend vs kernel: %s' % text))
+            if parent:
+                ek = extra_data(src, desc['kernel'])
+                eb = extra_data(src, desc['bsend'])
+                for rel in sorted(eb):
+                    if eb[rel] > ek.get(rel, 0):
+                        problems.append((group_of(rel), '%s: bsend left %d bytes of zeros as data, the'
+                                         ' in-kernel send %d' % (rel, eb[rel], ek.get(rel, 0))))
+                if writes.get('bsend', 0) > writes.get('kernel', 0):
+                    problems.append(('*', 'bsend wrote %d WRITE bytes, the in-kernel send %d' %
+                                     (writes['bsend'], writes['kernel'])))
+        for sender, d in desc.items():
+            if parent:
+                extra = extra_data(src, d)
+                if extra:
+                    self.log('%s%s: zeros left as data in %s: %d bytes in %d paths' % (
+                        self.label, sender, name, sum(extra.values()), len(extra)))
+        for group, text in problems:
+            self.log('%sPROBLEM [%s] %s' % (self.label, group, text))
+        return problems
