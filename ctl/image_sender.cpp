@@ -56,13 +56,10 @@ Result<SendSummary> send_image(const SendOptions &options)
 	if (!named.is_ok())
 		return engine_error("cannot read subvolume " + options.image_subvol, named.error());
 
-	UniqueFd output;
-	if (!options.dry_run) {
-		auto opened = open_stream_output(options.output_file);
-		if (!opened.ok())
-			return opened.error();
-		output = std::move(opened.value());
-	}
+	auto opened = open_stream_output_unless(options.dry_run, options.output_file);
+	if (!opened.ok())
+		return opened.error();
+	UniqueFd output = std::move(opened.value());
 	bsend_host_out out{output.get()};
 	bsend::stream::HostSink host_sink(&out);
 	bsend::stream::DiscardSink discard_sink;

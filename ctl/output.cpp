@@ -47,4 +47,11 @@ Result<UniqueFd> open_stream_output(const std::string &file)
 	return fd;
 }
 
+Result<UniqueFd> open_stream_output_unless(bool dry_run, const std::string &file)
+{
+	if (dry_run)
+		return UniqueFd();
+	return open_stream_output(file);
+}
+
 }  // namespace sendctl

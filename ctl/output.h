@@ -14,6 +14,9 @@ namespace sendctl {
 // Refuses a terminal, which would only receive binary noise.
 Result<UniqueFd> open_stream_output(const std::string &file);
 
+// The same, except for a dry run, which writes nothing: an empty UniqueFd.
+Result<UniqueFd> open_stream_output_unless(bool dry_run, const std::string &file);
+
 }  // namespace sendctl
 
 #endif

@@ -2,20 +2,12 @@
 
 #include <cstdio>
 
+#include "ctl/clock_text.h"
+
 namespace sendctl {
 namespace {
 
 constexpr double kNsPerSecond = 1e9;
-
-std::string clock_text(std::uint64_t seconds)
-{
-	char text[32];
-	std::snprintf(text, sizeof(text), "%llu:%02llu:%02llu",
-		      static_cast<unsigned long long>(seconds / 3600),
-		      static_cast<unsigned long long>(seconds / 60 % 60),
-		      static_cast<unsigned long long>(seconds % 60));
-	return text;
-}
 
 // Bytes per second over the elapsed time, or 0 before any time passed.
 double rate_of(const ProgressSnapshot &snapshot)

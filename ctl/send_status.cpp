@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "ctl/clock_text.h"
 #include "uapi/bsend.h"
 
 namespace sendctl {
@@ -24,17 +25,6 @@ const char *phase_name(std::uint32_t phase)
 	default:
 		return "unknown";
 	}
-}
-
-std::string duration_text(std::uint64_t ns)
-{
-	std::uint64_t seconds = ns / 1000000000ull;
-	char text[32];
-	std::snprintf(text, sizeof(text), "%llu:%02llu:%02llu",
-		      static_cast<unsigned long long>(seconds / 3600),
-		      static_cast<unsigned long long>(seconds / 60 % 60),
-		      static_cast<unsigned long long>(seconds % 60));
-	return text;
 }
 
 std::string progress_text(const SendStatus &send)
@@ -140,7 +130,7 @@ std::string format_status_table(const std::vector<SendStatus> &sends, std::uint6
 			      static_cast<unsigned long long>(send.parent),
 			      static_cast<unsigned long long>(send.bytes),
 			      static_cast<unsigned long long>(send.inodes), progress_text(send).c_str(),
-			      phase_name(send.phase), duration_text(elapsed).c_str());
+			      phase_name(send.phase), clock_text(elapsed / 1000000000ull).c_str());
 		out << line << (send.path.empty() ? "-" : send.path) << "\n";
 	}
 	return out.str();

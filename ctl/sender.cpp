@@ -119,13 +119,10 @@ Result<std::vector<SendSummary>> send_subvolumes(const SendOptions &options)
 		device_fds.push_back(fd.get());
 
 	// One output for all the streams, as btrfs send has.
-	UniqueFd output;
-	if (!options.dry_run) {
-		auto opened = open_stream_output(options.output_file);
-		if (!opened.ok())
-			return opened.error();
-		output = std::move(opened.value());
-	}
+	auto opened = open_stream_output_unless(options.dry_run, options.output_file);
+	if (!opened.ok())
+		return opened.error();
+	UniqueFd output = std::move(opened.value());
 	const bool show_progress = shows_progress(options.progress);
 
 	std::vector<SendSummary> summaries;

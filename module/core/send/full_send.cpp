@@ -1,5 +1,7 @@
 #include "module/core/send/full_send.h"
 
+#include "module/core/send/path_builder.h"
+
 #include "module/core/format/items.h"
 #include "module/core/support/errno.h"
 #include "module/core/tree/subvolume.h"
@@ -112,41 +114,18 @@ Result<bool> FullSender::first_ref(u64 ino, u64* parent, Text* name)
 
 Result<void> FullSender::current_path(u64 ino, Text* out)
 {
-	// Names from ino up to the root (or to an orphan), then joined in
-	// reverse. No recursion and no depth limit; a reference loop (corrupt
-	// metadata) is caught by Brent's cycle detection in O(depth).
-	Vec<Text> names;
-	Text name;
-	u64 at = ino;
-	u64 marker = ino, steps_since_marker = 0, marker_interval = 1;
-	while (at != kRootDir) {
+	// Up to the root, or to an inode not made yet, under its orphan name.
+	return build_path(ino, out, [this](u64 at, Text* name, u64* parent) -> Result<bool> {
 		if (!processed(at)) {
 			u64* early = early_dirs_.find(at);
 			u64 generation = early ? *early : TRY(read_inode_info(fs_, subvolume_.root, at)).generation;
-			TRY(orphan_name(at, generation, &name));
-			TRY(names.push(bsend::move(name)));
-			break;
+			TRY(orphan_name(at, generation, name));
+			return false;
 		}
-		u64 parent = 0;
-		if (!TRY(first_ref(at, &parent, &name)))
+		if (!TRY(first_ref(at, parent, name)))
 			return Error::make(err::kCorrupt, "inode has no reference to its directory").at_ino(at);
-		TRY(names.push(bsend::move(name)));
-		at = parent;
-		if (at == marker)
-			return Error::make(err::kCorrupt, "directory references form a loop").at_ino(ino);
-		if (++steps_since_marker == marker_interval) {
-			marker = at;
-			marker_interval *= 2;
-			steps_since_marker = 0;
-		}
-	}
-	out->clear();
-	for (usize i = names.size(); i > 0; i--) {
-		TRY(out->append(names[i - 1].view()));
-		if (i > 1)
-			TRY(out->append("/"));
-	}
-	return {};
+		return true;
+	});
 }
 
 Result<void> FullSender::mark_dir_changed(u64 dir)

@@ -59,6 +59,15 @@ public:
 			evict(*found);
 	}
 
+	// The least recently used entry's value, which evict_least_recent()
+	// would drop; null when empty.
+	V* least_recent() { return tail_ ? &tail_->value : nullptr; }
+	void evict_least_recent()
+	{
+		if (tail_)
+			evict(tail_);
+	}
+
 	void clear()
 	{
 		while (tail_)

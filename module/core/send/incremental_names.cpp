@@ -1,0 +1,442 @@
+// Passes 1 and 2 of an incremental send (send/incremental_send.h): the
+// names that go away, then the inodes and names that come; and the paths
+// the receiver has in between.
+#include "module/core/send/incremental_sender.h"
+
+#include "module/core/send/path_builder.h"
+#include "module/core/support/errno.h"
+#include "module/core/support/sort.h"
+#include "module/core/tree/path.h"
+
+namespace bsend::send::incremental {
+
+namespace {
+
+bool same_name_in(const Vec<InodeName>& names, const InodeName& name)
+{
+	for (const InodeName& candidate : names)
+		if (candidate.same_as(name))
+			return true;
+	return false;
+}
+
+} // namespace
+
+Result<void> IncrementalSender::read_names(const tree::TreeRoot& root, u64 ino, Vec<InodeName>* names)
+{
+	names->clear();
+	tree::TreePath path(fs_, root);
+	for (bool more = TRY(path.search({ino, BTRFS_INODE_REF_KEY, 0})); more; more = TRY(path.next())) {
+		format::Key key = path.key();
+		if (key.objectid != ino || (key.type != BTRFS_INODE_REF_KEY && key.type != BTRFS_INODE_EXTREF_KEY))
+			break;
+		format::AnyInodeRefs refs(key, path.data());
+		format::NamedRef ref;
+		while (TRY(refs.next(&ref))) {
+			InodeName name;
+			name.parent = ref.parent;
+			TRY(name.name.append(ref.name));
+			TRY(names->push(bsend::move(name)));
+		}
+	}
+	return {};
+}
+
+Result<bool> IncrementalSender::first_name(const tree::TreeRoot& root, u64 ino, InodeName* name)
+{
+	tree::TreePath path(fs_, root);
+	if (!TRY(path.search({ino, BTRFS_INODE_REF_KEY, 0})))
+		return false;
+	format::Key key = path.key();
+	if (key.objectid != ino || (key.type != BTRFS_INODE_REF_KEY && key.type != BTRFS_INODE_EXTREF_KEY))
+		return false;
+	format::AnyInodeRefs refs(key, path.data());
+	format::NamedRef ref;
+	if (!TRY(refs.next(&ref)))
+		return false;
+	name->parent = ref.parent;
+	name->name.clear();
+	TRY(name->name.append(ref.name));
+	return true;
+}
+
+Result<void> IncrementalSender::set_location(u64 ino, u64 parent, StringView name)
+{
+	InodeName location;
+	location.parent = parent;
+	TRY(location.name.append(name));
+	return location_.insert(ino, bsend::move(location));
+}
+
+Result<void> IncrementalSender::current_path(u64 ino, Text* out)
+{
+	// Up from ino to the root through the names the receiver has now:
+	// the ones this send gave, else the first name in the parent.
+	InodeName parent_name;
+	return build_path(ino, out, [&](u64 at, Text* name, u64* parent) -> Result<bool> {
+		if (InodeName* moved = location_.find(at)) {
+			*parent = moved->parent;
+			TRY(name->append(moved->name.view()));
+			return true;
+		}
+		if (!TRY(first_name(parent_.root, at, &parent_name)))
+			return Error::make(err::kCorrupt, "inode has no name in the parent snapshot").at_ino(at);
+		*parent = parent_name.parent;
+		TRY(name->append(parent_name.name.view()));
+		return true;
+	});
+}
+
+Result<void> IncrementalSender::path_in(u64 dir, StringView name, Text* path)
+{
+	TRY(current_path(dir, path));
+	if (path->length())
+		TRY(path->append("/"));
+	return path->append(name);
+}
+
+Result<bool> IncrementalSender::root_has_name(const tree::TreeRoot& root, StringView name)
+{
+	tree::TreePath path(fs_, root);
+	format::Key key{kRootDir, BTRFS_DIR_ITEM_KEY, name_hash(name)};
+	if (!TRY(path.search(key)) || path.key() != key)
+		return false;
+	format::DirEntries entries(path.data());
+	format::DirEntry entry;
+	while (TRY(entries.next(&entry)))
+		if (entry.name == name)
+			return true;
+	return false;
+}
+
+Result<void> IncrementalSender::orphan_name(u64 ino, u64 generation, Text* out)
+{
+	// o<ino>-<gen>-<n>, with the first n that neither snapshot's root
+	// directory holds: never a name the receiver has or will be given.
+	for (u64 n = 0;; n++) {
+		out->clear();
+		TRY(out->append("o"));
+		TRY(out->append_decimal(ino));
+		TRY(out->append("-"));
+		TRY(out->append_decimal(generation));
+		TRY(out->append("-"));
+		TRY(out->append_decimal(n));
+		if (!TRY(root_has_name(parent_.root, out->view())) && !TRY(root_has_name(sent_.root, out->view())))
+			return {};
+	}
+}
+
+Result<u64> IncrementalSender::depth_in_parent(u64 ino)
+{
+	InodeName name;
+	u64 depth = 0;
+	for (u64 at = ino; at != kRootDir; depth++) {
+		if (!TRY(first_name(parent_.root, at, &name)))
+			return Error::make(err::kCorrupt, "directory has no name in the parent snapshot").at_ino(at);
+		if (depth > BTRFS_LAST_FREE_OBJECTID)
+			return Error::make(err::kCorrupt, "directory references form a loop").at_ino(ino);
+		at = name.parent;
+	}
+	return depth;
+}
+
+bool IncrementalSender::dir_exists(u64 dir)
+{
+	InodeChange* change = change_of(dir);
+	if (!change || !change->is_new())
+		return true;
+	return created_.find(dir) != nullptr;
+}
+
+bool IncrementalSender::keeps_name(const Vec<InodeName>& names, const InodeName& name)
+{
+	InodeChange* dir = change_of(name.parent);
+	if (dir && dir->reused())
+		return false;
+	return same_name_in(names, name);
+}
+
+Result<void> IncrementalSender::ensure_dir_exists(u64 dir)
+{
+	if (dir_exists(dir))
+		return {};
+	InodeChange* change = change_of(dir);
+	auto info = TRY(read_inode_info(fs_, sent_.root, dir));
+	Text orphan;
+	TRY(orphan_name(dir, change->new_generation, &orphan));
+	TRY(commands_.create(sent_.root, info, orphan.view()));
+	TRY(set_location(dir, kRootDir, orphan.view()));
+	TRY(orphaned_.insert(dir, true));
+	TRY(created_.insert(dir, true));
+	return touch(kRootDir);
+}
+
+Result<bool> IncrementalSender::name_free_now(u64 ino, const InodeName& name)
+{
+	tree::TreePath path(fs_, parent_.root);
+	format::Key key{name.parent, BTRFS_DIR_ITEM_KEY, name_hash(name.name.view())};
+	if (!TRY(path.search(key)) || path.key() != key)
+		return true;
+	format::DirEntries entries(path.data());
+	format::DirEntry entry;
+	while (TRY(entries.next(&entry))) {
+		if (!(entry.name == name.name.view()))
+			continue;
+		u64 owner = entry.location.objectid;
+		if (owner >= ino)
+			return false;	// not handled yet
+		InodeChange* change = change_of(owner);
+		if (!change || !(change->is_gone() || change->names_changed))
+			return false;	// keeps its names
+		if (change->is_gone() && is_type(change->old_mode, kDirectory))
+			return false;	// removed at the end of pass 1
+		// A surviving owner that kept this very name cannot be: the
+		// name is the new one of ino.
+		return true;
+	}
+	return true;
+}
+
+Result<bool> IncrementalSender::is_inside(u64 dir, u64 ino)
+{
+	InodeName name;
+	for (u64 at = dir, steps = 0; at != kRootDir; steps++) {
+		if (at == ino)
+			return true;
+		if (steps > BTRFS_LAST_FREE_OBJECTID)
+			return Error::make(err::kCorrupt, "directory references form a loop").at_ino(dir);
+		if (InodeName* moved = location_.find(at)) {
+			at = moved->parent;
+			continue;
+		}
+		if (!TRY(first_name(parent_.root, at, &name)))
+			return Error::make(err::kCorrupt, "directory has no name in the parent snapshot").at_ino(at);
+		at = name.parent;
+	}
+	return false;
+}
+
+Result<bool> IncrementalSender::move_directly(const InodeChange& change, StringView from, u64 from_dir,
+					      const Vec<InodeName>& new_names, const Vec<InodeName>& old_names)
+{
+	for (const InodeName& target : new_names) {
+		if (keeps_name(old_names, target))
+			continue;
+		InodeChange* dir = change_of(target.parent);
+		if (dir && !dir->survives())
+			TRY(ensure_dir_exists(target.parent));
+		if (!TRY(name_free_now(change.ino, target)))
+			continue;
+		if (is_type(change.new_mode, kDirectory) && TRY(is_inside(target.parent, change.ino)))
+			continue;
+		Text to;
+		TRY(path_in(target.parent, target.name.view(), &to));
+		TRY(commands_.rename(from, to.view()));
+		TRY(set_location(change.ino, target.parent, target.name.view()));
+		TRY(touch(from_dir));
+		TRY(touch(target.parent));
+		return true;
+	}
+	return false;
+}
+
+// ---- Pass 1: clear the names that go away ----------------------------
+
+Result<void> IncrementalSender::orphanize(const InodeChange& change, StringView from, u64 from_dir)
+{
+	Text orphan;
+	TRY(orphan_name(change.ino, change.old_generation, &orphan));
+	TRY(commands_.rename(from, orphan.view()));
+	TRY(set_location(change.ino, kRootDir, orphan.view()));
+	TRY(orphaned_.insert(change.ino, true));
+	TRY(touch(from_dir));
+	return touch(kRootDir);
+}
+
+Result<void> IncrementalSender::clear_names_of(const InodeChange& change)
+{
+	Vec<InodeName> old_names, new_names;
+	TRY(read_names(parent_.root, change.ino, &old_names));
+	Text path;
+	if (change.is_gone()) {
+		for (const InodeName& name : old_names) {
+			TRY(path_in(name.parent, name.name.view(), &path));
+			TRY(commands_.unlink(path.view()));
+			TRY(touch(name.parent));
+		}
+		location_.remove(change.ino);
+		return {};
+	}
+
+	TRY(read_names(sent_.root, change.ino, &new_names));
+	const InodeName* kept = nullptr;
+	for (const InodeName& name : old_names)
+		if (!kept && keeps_name(new_names, name))
+			kept = &name;
+	if (is_type(change.old_mode, kDirectory)) {
+		if (kept || old_names.empty())
+			return {};
+		TRY(current_path(change.ino, &path));
+		if (TRY(move_directly(change, path.view(), old_names[0].parent, new_names, old_names)))
+			return {};
+		return orphanize(change, path.view(), old_names[0].parent);
+	}
+	bool orphaned = false;
+	for (const InodeName& name : old_names) {
+		if (keeps_name(new_names, name))
+			continue;
+		TRY(path_in(name.parent, name.name.view(), &path));
+		if (!kept && !orphaned) {
+			// The inode keeps none of its names: the first one it loses
+			// becomes its first new one if that is free, else its
+			// orphan name, which keeps it alive.
+			if (!TRY(move_directly(change, path.view(), name.parent, new_names, old_names)))
+				TRY(orphanize(change, path.view(), name.parent));
+			orphaned = true;
+			continue;
+		}
+		TRY(commands_.unlink(path.view()));
+		TRY(touch(name.parent));
+	}
+	if (kept)
+		TRY(set_location(change.ino, kept->parent, kept->name.view()));
+	return {};
+}
+
+Result<void> IncrementalSender::clear_names()
+{
+	// The gone directories, and the directories that lose entries.
+	Vec<GoneDir> gone_dirs;
+	HashMap<u64, bool> losing_entries;
+	Vec<InodeName> old_names;
+	for (const InodeChange& change : changes_) {
+		if (!clears_names(change))
+			continue;
+		TRY(read_names(parent_.root, change.ino, &old_names));
+		for (const InodeName& name : old_names)
+			TRY(losing_entries.insert(name.parent, true));
+		if (change.is_gone() && is_type(change.old_mode, kDirectory)) {
+			GoneDir dir;
+			dir.ino = change.ino;
+			dir.generation = change.old_generation;
+			dir.parent = old_names.empty() ? kRootDir : old_names[0].parent;
+			dir.depth = TRY(depth_in_parent(change.ino));
+			TRY(gone_dirs.push(dir));
+		}
+	}
+	heap_sort(gone_dirs.data(), gone_dirs.size(),
+		  [](const GoneDir& a, const GoneDir& b) { return a.depth < b.depth; });
+	TRY(shorten_gone_dirs(gone_dirs, losing_entries));
+	for (const InodeChange& change : changes_) {
+		if (!clears_names(change) || (change.is_gone() && is_type(change.old_mode, kDirectory)))
+			continue;
+		TRY(commands_.checkpoint(change.ino));
+		TRY(clear_names_of(change));
+	}
+	return remove_gone_dirs(gone_dirs);
+}
+
+Result<void> IncrementalSender::shorten_gone_dirs(const Vec<GoneDir>& gone_dirs, HashMap<u64, bool>& losing_entries)
+{
+	// Top down: a gone directory that loses entries moves to its orphan
+	// name when that is shorter than its path, so that the paths below it,
+	// for the unlinks, moves and removals to come, stay short.
+	Text path, orphan;
+	for (const GoneDir& dir : gone_dirs) {
+		if (!losing_entries.find(dir.ino))
+			continue;
+		TRY(commands_.checkpoint(dir.ino));
+		TRY(current_path(dir.ino, &path));
+		TRY(orphan_name(dir.ino, dir.generation, &orphan));
+		if (path.length() <= orphan.length())
+			continue;
+		TRY(commands_.rename(path.view(), orphan.view()));
+		TRY(set_location(dir.ino, kRootDir, orphan.view()));
+		TRY(touch(dir.parent));
+		TRY(touch(kRootDir));
+	}
+	return {};
+}
+
+Result<void> IncrementalSender::remove_gone_dirs(const Vec<GoneDir>& gone_dirs)
+{
+	// Bottom up: each is empty by now (its entries were unlinked or moved
+	// away, its gone subdirectories are deeper).
+	Text path;
+	for (usize i = gone_dirs.size(); i > 0; i--) {
+		const GoneDir& dir = gone_dirs[i - 1];
+		TRY(commands_.checkpoint(dir.ino));
+		TRY(current_path(dir.ino, &path));
+		TRY(commands_.rmdir(path.view()));
+		InodeName* moved = location_.find(dir.ino);
+		TRY(touch(moved ? moved->parent : dir.parent));
+		location_.remove(dir.ino);
+	}
+	return {};
+}
+
+// ---- Pass 2: make new inodes and the names they gain ------------------
+
+Result<void> IncrementalSender::place(u64 ino, const InodeName& name)
+{
+	Text to, from;
+	TRY(path_in(name.parent, name.name.view(), &to));
+	TRY(current_path(ino, &from));
+	if (orphaned_.find(ino)) {
+		TRY(commands_.rename(from.view(), to.view()));
+		TRY(set_location(ino, name.parent, name.name.view()));
+		orphaned_.remove(ino);
+		TRY(touch(kRootDir));
+	} else {
+		TRY(commands_.link(to.view(), from.view()));
+	}
+	return touch(name.parent);
+}
+
+Result<void> IncrementalSender::place_names_of(const InodeChange& change)
+{
+	Vec<InodeName> old_names, new_names;
+	TRY(read_names(sent_.root, change.ino, &new_names));
+	if (change.survives())
+		TRY(read_names(parent_.root, change.ino, &old_names));
+	// An inode without a name (unlinked, still open when the snapshot
+	// was taken) is not part of the tree.
+	if (new_names.empty())
+		return {};
+	if (change.is_new() && !created_.find(change.ino)) {
+		auto info = TRY(read_inode_info(fs_, sent_.root, change.ino));
+		const InodeName& first = new_names[0];
+		TRY(ensure_dir_exists(first.parent));
+		Text path;
+		TRY(path_in(first.parent, first.name.view(), &path));
+		TRY(commands_.create(sent_.root, info, path.view()));
+		TRY(set_location(change.ino, first.parent, first.name.view()));
+		TRY(created_.insert(change.ino, true));
+		TRY(touch(first.parent));
+	}
+	for (const InodeName& name : new_names) {
+		if (keeps_name(old_names, name))
+			continue;
+		InodeName* now = location_.find(change.ino);
+		if (now && now->same_as(name))
+			continue;	// made already
+		TRY(ensure_dir_exists(name.parent));
+		TRY(place(change.ino, name));
+	}
+	return {};
+}
+
+Result<void> IncrementalSender::place_names()
+{
+	for (const InodeChange& change : changes_) {
+		if (change.ino == kRootDir || !(change.is_new() || (change.survives() && change.names_changed)))
+			continue;
+		TRY(commands_.checkpoint(change.ino));
+		TRY(place_names_of(change));
+	}
+	if (orphaned_.size())
+		return Error::make(err::kCorrupt, "inodes left under orphan names after every name was made")
+			.mismatch(0, orphaned_.size());
+	return {};
+}
+} // namespace bsend::send::incremental

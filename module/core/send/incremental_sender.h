@@ -1,0 +1,157 @@
+// The incremental sender's state and steps (send/incremental_send.h
+// describes the passes), shared by the files that implement them:
+// incremental_send.cpp (the changes, the run), incremental_names.cpp
+// (passes 1 and 2) and incremental_contents.cpp (pass 3).
+#pragma once
+
+#include "module/core/send/commands.h"
+#include "module/core/send/send_options.h"
+#include "module/core/support/hash_map.h"
+#include "module/core/tree/compare.h"
+
+namespace bsend::send::incremental {
+
+// One name of an inode: an entry in a directory.
+struct InodeName {
+	u64 parent = 0;
+	Text name;
+
+	bool same_as(const InodeName& other) const { return parent == other.parent && name.view() == other.name.view(); }
+};
+
+// What the compare says about one inode, from both snapshots' inode items.
+struct InodeChange {
+	u64 ino = 0;
+	u64 old_generation = 0;		// 0: not in the parent
+	u64 new_generation = 0;		// 0: not in the sent snapshot
+	u64 old_mode = 0;
+	u64 new_mode = 0;
+	bool names_changed = false;	// an INODE_REF or INODE_EXTREF differs
+
+	// The inode number was freed and used again: another inode.
+	bool reused() const { return old_generation && new_generation && old_generation != new_generation; }
+	bool is_new() const { return new_generation && (!old_generation || reused()); }
+	bool is_gone() const { return old_generation && (!new_generation || reused()); }
+	bool survives() const { return old_generation && new_generation && !reused(); }
+};
+
+// A directory of the parent that is gone, and where it was there.
+struct GoneDir {
+	u64 ino = 0;
+	u64 generation = 0;
+	u64 parent = 0;
+	u64 depth = 0;
+};
+
+// A range of file offsets, [start, end).
+struct FileRange {
+	u64 start = 0;
+	u64 end = 0;
+};
+
+class IncrementalSender {
+public:
+	IncrementalSender(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer, const SendOptions& options,
+			  const tree::SubvolumeInfo& sent, const tree::SubvolumeInfo& parent)
+		: fs_(fs), out_(writer), options_(options), sent_(sent), parent_(parent),
+		  command_options_{options.send_file_data, options.control},
+		  commands_(fs, data, writer, command_options_)
+	{
+	}
+
+	Result<SendStats> run();
+
+private:
+	Result<void> collect_changes();
+	Result<void> record_change(const tree::TreeChange& change);
+	Result<void> mark_children_of_reused_dirs();
+	InodeChange* change_of(u64 ino);
+
+	// Names, as the snapshots and the receiver have them.
+	Result<void> read_names(const tree::TreeRoot& root, u64 ino, Vec<InodeName>* names);
+	Result<bool> first_name(const tree::TreeRoot& root, u64 ino, InodeName* name);
+	Result<void> current_path(u64 ino, Text* path);
+	Result<void> path_in(u64 dir, StringView name, Text* path);
+	Result<void> orphan_name(u64 ino, u64 generation, Text* name);
+	Result<bool> root_has_name(const tree::TreeRoot& root, StringView name);
+	Result<u64> depth_in_parent(u64 ino);
+	bool dir_exists(u64 dir);
+	// Whether name is in names, in a directory that stays the same one
+	// (its number not reused).
+	bool keeps_name(const Vec<InodeName>& names, const InodeName& name);
+	// Makes a new directory under its orphan name if it is not made yet.
+	Result<void> ensure_dir_exists(u64 dir);
+	// Whether name is free in the receiver now, during pass 1, which
+	// handles inodes in order: the parent's entry there is gone once its
+	// inode was handled, unless that inode is a directory still to rmdir.
+	Result<bool> name_free_now(u64 ino, const InodeName& name);
+	// Whether dir is inside ino (or is ino) in the receiver now.
+	Result<bool> is_inside(u64 dir, u64 ino);
+	// Pass 1's move straight to the first new name, when it is free and
+	// no loop would result: one RENAME instead of two.
+	Result<bool> move_directly(const InodeChange& change, StringView from, u64 from_dir,
+				   const Vec<InodeName>& new_names, const Vec<InodeName>& old_names);
+	Result<void> set_location(u64 ino, u64 parent, StringView name);
+	Result<void> touch(u64 dir);
+
+	// The three passes.
+	Result<void> clear_names();
+	Result<void> clear_names_of(const InodeChange& change);
+	Result<void> orphanize(const InodeChange& change, StringView from, u64 from_dir);
+	// Whether pass 1 has work for the inode: it is gone, or loses names.
+	bool clears_names(const InodeChange& change) const
+	{
+		return change.ino != kRootDir && (change.is_gone() || (change.survives() && change.names_changed));
+	}
+	Result<void> shorten_gone_dirs(const Vec<GoneDir>& gone_dirs, HashMap<u64, bool>& losing_entries);
+	Result<void> remove_gone_dirs(const Vec<GoneDir>& gone_dirs);
+	Result<void> place_names();
+	Result<void> place_names_of(const InodeChange& change);
+	Result<void> place(u64 ino, const InodeName& name);
+	Result<void> send_contents();
+	Result<void> send_new_inode(u64 ino);
+	Result<void> finish_changed_inode();
+	Result<void> apply_xattr_change(const tree::TreeChange& change, StringView path);
+	Result<void> add_dirty_range(const tree::TreeChange& change);
+	Result<void> write_changed_data(StringView path);
+	Result<void> zero_old_data(StringView path, u64 start, u64 end);
+	// WRITEs of [start, end) of a data extent, but not of the parts where
+	// the parent's file has the same bytes of the same extent.
+	Result<void> write_new_data(StringView path, u64 item_offset, const format::FileExtentItemView& item, u64 start,
+				    u64 end, u64 old_bytes_end);
+	// Calls visit(start, end, item) for the pieces of [start, end) of
+	// ino's data in root: item is null for a hole (none, a hole item, or
+	// preallocated space).
+	template <typename Visit>
+	Result<void> for_each_piece(const tree::TreeRoot& root, u64 ino, u64 start, u64 end, Visit&& visit);
+	Result<void> flush_touched_dirs();
+
+	tree::Filesystem& fs_;
+	stream::StreamWriter& out_;
+	const SendOptions& options_;
+	const tree::SubvolumeInfo& sent_;
+	const tree::SubvolumeInfo& parent_;
+	const CommandOptions command_options_;
+	Commands commands_;
+
+	Vec<InodeChange> changes_;		// in inode order
+	HashMap<u64, usize> change_index_;	// ino -> index in changes_
+	HashMap<u64, InodeName> location_;	// a name the receiver has now, where
+						// it is not the first name in the parent
+	HashMap<u64, bool> created_;		// new inodes made so far
+	HashMap<u64, bool> orphaned_;		// inodes under their orphan name
+	HashMap<u64, bool> touched_;		// directories owed UTIMES
+	Vec<u64> touched_order_;
+
+	// Pass 3's inode in progress (a surviving one).
+	u64 content_ino_ = 0;
+	bool content_active_ = false;
+	bool item_changed_ = false;
+	bool capability_changed_ = false;
+	bool data_changed_ = false;
+	InodeInfo old_info_, new_info_;
+	Vec<FileRange> dirty_;
+	Text content_path_;
+};
+
+} // namespace bsend::send::incremental
