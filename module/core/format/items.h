@@ -182,7 +182,12 @@ private:
 	usize at_;
 };
 
-// struct btrfs_extent_data_ref (keyed EXTENT_DATA_REF items, and inline).
+// struct btrfs_extent_data_ref (keyed EXTENT_DATA_REF items, whose key
+// offset is a hash of root, objectid and offset; and inline, in place of the
+// inline ref's offset field): `count` file extent items of inode `objectid`
+// at key offset `offset` plus their extent offset, in a leaf reached from
+// tree `root` (the offset wraps below 0 for a reflink to a file offset
+// smaller than its extent offset).
 class ExtentDataRefView : public StructView<ExtentDataRefView, btrfs_extent_data_ref> {
 public:
 	BSEND_GET(root, btrfs_extent_data_ref, root)
@@ -195,7 +200,10 @@ private:
 	explicit ExtentDataRefView(Bytes bytes) : StructView(bytes) {}
 };
 
-// struct btrfs_shared_data_ref (keyed SHARED_DATA_REF items, and inline).
+// struct btrfs_shared_data_ref (keyed SHARED_DATA_REF items, whose key
+// offset is the parent; and inline, after an inline ref whose offset is the
+// parent): `count` file extent items in the leaf at the parent bytenr, a
+// leaf shared by snapshots whose COW turned its refs into shared ones.
 class SharedDataRefView : public StructView<SharedDataRefView, btrfs_shared_data_ref> {
 public:
 	BSEND_GET(count, btrfs_shared_data_ref, count)
