@@ -71,6 +71,7 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	send::SendOptions options;
 	options.subvolume = params.subvolume;
 	options.parent = params.parent;
+	options.clone_sources = Span<const u64>(params.clone_sources, params.clone_source_count);
 	options.name = StringView(name.data(), name.size());
 	options.send_file_data = !(params.flags & BTRFS_SEND_FLAG_NO_FILE_DATA);
 	options.stream_header = !(params.flags & BTRFS_SEND_FLAG_OMIT_STREAM_HEADER);

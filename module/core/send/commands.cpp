@@ -19,21 +19,6 @@ u64 encode_rdev(u64 rdev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffull) << 12);
 }
 
-bool uuid_is_empty(const u8* uuid)
-{
-	for (usize i = 0; i < BTRFS_UUID_SIZE; i++)
-		if (uuid[i])
-			return false;
-	return true;
-}
-
-// The uuid a stream names a subvolume by: received_uuid when it has one (it
-// was itself received), so that a chain of sends finds its parents.
-const u8* stream_uuid(const tree::SubvolumeInfo& subvolume)
-{
-	return uuid_is_empty(subvolume.received_uuid) ? subvolume.uuid : subvolume.received_uuid;
-}
-
 } // namespace
 
 u32 name_hash(StringView name) { return bsend_host_stream_crc32c(~1u, name.data(), name.length()); }
@@ -62,7 +47,7 @@ Result<u64> Commands::write_new_extent(const InodeInfo& info, StringView path, u
 	u64 end = item_offset + extent_length(item);
 	if (end > info.size)
 		end = info.size;
-	TRY(write_extent(info, path, item_offset, item, item_offset, end));
+	TRY(write_extent(info, path, item_offset, item, item_offset, end, item_offset));
 	return end;
 }
 
@@ -101,10 +86,10 @@ Result<void> Commands::begin_subvolume(StringView name, const tree::SubvolumeInf
 {
 	TRY(out_.begin(parent ? BSEND_SEND_C_SNAPSHOT : BSEND_SEND_C_SUBVOL));
 	TRY(out_.put_path(BSEND_SEND_A_PATH, name));
-	TRY(out_.put_uuid(BSEND_SEND_A_UUID, stream_uuid(sent)));
+	TRY(out_.put_uuid(BSEND_SEND_A_UUID, sent.stream_uuid()));
 	TRY(out_.put_u64(BSEND_SEND_A_CTRANSID, sent.ctransid));
 	if (parent) {
-		TRY(out_.put_uuid(BSEND_SEND_A_CLONE_UUID, stream_uuid(*parent)));
+		TRY(out_.put_uuid(BSEND_SEND_A_CLONE_UUID, parent->stream_uuid()));
 		TRY(out_.put_u64(BSEND_SEND_A_CLONE_CTRANSID, parent->ctransid));
 	}
 	return end_command();
@@ -262,13 +247,39 @@ template <typename Fill> Result<void> Commands::write_pieces(StringView path, u6
 	return {};
 }
 
+Result<void> Commands::clone(StringView path, u64 offset, const CloneChoice& choice)
+{
+	Text source;
+	TRY(clones_->source_path(choice, *sent_, &source));
+	TRY(out_.begin(BSEND_SEND_C_CLONE));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_u64(BSEND_SEND_A_FILE_OFFSET, offset));
+	TRY(out_.put_u64(BSEND_SEND_A_CLONE_LEN, choice.length));
+	TRY(out_.put_uuid(BSEND_SEND_A_CLONE_UUID, choice.root->uuid));
+	TRY(out_.put_u64(BSEND_SEND_A_CLONE_CTRANSID, choice.root->ctransid));
+	TRY(out_.put_path(BSEND_SEND_A_CLONE_PATH, source.view()));
+	TRY(out_.put_u64(BSEND_SEND_A_CLONE_OFFSET, choice.offset));
+	TRY(end_command());
+	stats_.clones++;
+	stats_.cloned_bytes += choice.length;
+	return {};
+}
+
 Result<void> Commands::write_extent(const InodeInfo& info, StringView path, u64 item_offset,
-				    const format::FileExtentItemView& item, u64 start, u64 end)
+				    const format::FileExtentItemView& item, u64 start, u64 end, u64 receiver_size)
 {
 	if (start >= end)
 		return {};
 	if (!options_.send_file_data)
 		return update_extent(path, start, end - start);
+	CloneChoice choice;
+	if (clones_ && TRY(clones_->choose(info, item_offset, item, start, end, receiver_size, *sent_, &choice))) {
+		TRY(checkpoint(info.ino));
+		TRY(clone(path, start, choice));
+		start += choice.length;
+		if (start >= end)
+			return {};
+	}
 	ExtentPiece piece;
 	piece.ino = info.ino;
 	piece.generation = info.generation;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "module/core/format/items.h"
+#include "module/core/send/clone_finder.h"
 #include "module/core/send/file_data.h"
 #include "module/core/send/inode_info.h"
 #include "module/core/send/text.h"
@@ -36,7 +37,9 @@ bool extent_has_data(const format::FileExtentItemView& item);
 struct SendStats {
 	u64 inodes = 0;
 	u64 commands = 0;
-	u64 data_bytes = 0;
+	u64 data_bytes = 0;	// in WRITE commands
+	u64 clones = 0;		// CLONE commands
+	u64 cloned_bytes = 0;
 };
 
 struct CommandOptions {
@@ -76,9 +79,18 @@ public:
 
 	// The file data of [start, end) of the file extent item at file
 	// offset item_offset, which holds data (not a hole or preallocated):
-	// WRITE commands, or UPDATE_EXTENT without file data.
+	// CLONE where a clone source has the same bytes (see
+	// set_clone_finder), WRITE for the rest, or UPDATE_EXTENT without
+	// file data. receiver_size is the file's size in the receiver now.
 	Result<void> write_extent(const InodeInfo& info, StringView path, u64 item_offset,
-				  const format::FileExtentItemView& item, u64 start, u64 end);
+				  const format::FileExtentItemView& item, u64 start, u64 end, u64 receiver_size);
+	// Lets write_extent clone: clones chooses sources, sent tells what the
+	// receiver holds of the send root. Both outlive the Commands.
+	void set_clone_finder(CloneFinder* clones, SentInodes* sent)
+	{
+		clones_ = clones;
+		sent_ = sent;
+	}
 	// Zeros over [start, end): protocol v1 cannot punch holes.
 	Result<void> write_zeros(StringView path, u64 start, u64 end);
 
@@ -116,7 +128,11 @@ private:
 	FileData& data_;
 	stream::StreamWriter& out_;
 	const CommandOptions& options_;
+	Result<void> clone(StringView path, u64 offset, const CloneChoice& choice);
+
 	SendStats stats_;
+	CloneFinder* clones_ = nullptr;
+	SentInodes* sent_ = nullptr;
 	u64 last_ino_ = 0;
 	Vec<u8> buffer_;	// file data of one WRITE
 };

@@ -20,7 +20,7 @@ struct Ref {
 	Text name;
 };
 
-class FullSender {
+class FullSender final : private SentInodes {
 public:
 	FullSender(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer, const SendOptions& options,
 		   const tree::SubvolumeInfo& subvolume)
@@ -34,11 +34,14 @@ public:
 
 private:
 	bool processed(u64 ino) const { return ino < cur_.ino || (ino == cur_.ino && refs_done_); }
+	// SentInodes, for clones from the send root: the inodes before this
+	// one have all their data.
+	bool has_sent(u64 ino) override { return ino < cur_.ino; }
+	Result<void> current_path(u64 ino, Text* out) override;
 
 	// Paths, as the receiver sees them now.
 	Result<void> orphan_name(u64 ino, u64 generation, Text* out);
 	Result<bool> first_ref(u64 ino, u64* parent, Text* name);
-	Result<void> current_path(u64 ino, Text* out);
 
 	Result<void> begin_inode(const InodeInfo& info);
 	Result<void> collect_refs(const format::Key& key, Bytes item);
@@ -55,6 +58,7 @@ private:
 	const tree::SubvolumeInfo& subvolume_;
 	const CommandOptions command_options_;
 	Commands commands_;
+	UniquePtr<CloneFinder> clones_;
 
 	InodeInfo cur_;
 	bool have_cur_ = false;
@@ -247,6 +251,10 @@ Result<SendStats> FullSender::run()
 	if (options_.stream_header)
 		TRY(out_.write_header());
 	TRY(commands_.begin_subvolume(options_.name, subvolume_, nullptr));
+	if (options_.send_file_data) {
+		clones_ = TRY(CloneFinder::create(fs_, options_.subvolume, 0, options_.clone_sources));
+		commands_.set_clone_finder(clones_.get(), this);
+	}
 
 	commands_.set_last_ino(TRY(highest_inode(fs_, subvolume_.root)));
 	tree::TreePath path(fs_, subvolume_.root);

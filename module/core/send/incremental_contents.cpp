@@ -167,12 +167,12 @@ Result<void> IncrementalSender::write_new_data(StringView path, u64 item_offset,
 						   return {};
 					   if (piece_start > at)
 						   TRY(commands_.write_extent(new_info_, path, item_offset, item, at,
-									      piece_start));
+									      piece_start, old_bytes_end));
 					   at = piece_end;
 					   return {};
 				   }));
 	}
-	return commands_.write_extent(new_info_, path, item_offset, item, at, end);
+	return commands_.write_extent(new_info_, path, item_offset, item, at, end, old_bytes_end);
 }
 
 Result<void> IncrementalSender::write_changed_data(StringView path)
@@ -256,6 +256,7 @@ Result<void> IncrementalSender::send_contents()
 			if (!record)
 				continue;
 			TRY(commands_.checkpoint(ino));
+			sending_ino_ = ino;
 			if (record->is_new()) {
 				TRY(send_new_inode(ino));
 				skipping = ino;

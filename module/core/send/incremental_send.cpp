@@ -116,11 +116,21 @@ Result<void> IncrementalSender::mark_children_of_reused_dirs()
 	return {};
 }
 
+bool IncrementalSender::has_sent(u64 ino)
+{
+	InodeChange* change = change_of(ino);
+	return !change || ino < sending_ino_;
+}
+
 Result<SendStats> IncrementalSender::run()
 {
 	if (options_.stream_header)
 		TRY(out_.write_header());
 	TRY(commands_.begin_subvolume(options_.name, sent_, &parent_));
+	if (options_.send_file_data) {
+		clones_ = TRY(CloneFinder::create(fs_, options_.subvolume, options_.parent, options_.clone_sources));
+		commands_.set_clone_finder(clones_.get(), this);
+	}
 	commands_.set_last_ino(TRY(highest_inode(fs_, sent_.root)));
 	TRY(collect_changes());
 	TRY(clear_names());

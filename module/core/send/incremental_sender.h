@@ -49,7 +49,7 @@ struct FileRange {
 	u64 end = 0;
 };
 
-class IncrementalSender {
+class IncrementalSender final : private SentInodes {
 public:
 	IncrementalSender(tree::Filesystem& fs, FileData& data, stream::StreamWriter& writer, const SendOptions& options,
 			  const tree::SubvolumeInfo& sent, const tree::SubvolumeInfo& parent)
@@ -70,7 +70,11 @@ private:
 	// Names, as the snapshots and the receiver have them.
 	Result<void> read_names(const tree::TreeRoot& root, u64 ino, Vec<InodeName>* names);
 	Result<bool> first_name(const tree::TreeRoot& root, u64 ino, InodeName* name);
-	Result<void> current_path(u64 ino, Text* path);
+	Result<void> current_path(u64 ino, Text* path) override;
+	// SentInodes, for clones from the send root: an inode the send does
+	// not change holds its data already, one it changes once its turn in
+	// pass 3 is over.
+	bool has_sent(u64 ino) override;
 	Result<void> path_in(u64 dir, StringView name, Text* path);
 	Result<void> orphan_name(u64 ino, u64 generation, Text* name);
 	Result<bool> root_has_name(const tree::TreeRoot& root, StringView name);
@@ -133,6 +137,8 @@ private:
 	const tree::SubvolumeInfo& parent_;
 	const CommandOptions command_options_;
 	Commands commands_;
+	UniquePtr<CloneFinder> clones_;
+	u64 sending_ino_ = 0;			// pass 3's inode in progress
 
 	Vec<InodeChange> changes_;		// in inode order
 	HashMap<u64, usize> change_index_;	// ino -> index in changes_

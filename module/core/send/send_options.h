@@ -3,6 +3,7 @@
 #pragma once
 
 #include "module/core/platform.h"
+#include "module/core/support/span.h"
 #include "module/core/support/string_view.h"
 
 namespace bsend::send {
@@ -10,6 +11,7 @@ namespace bsend::send {
 struct SendOptions {
 	u64 subvolume = 0;		// tree id of the subvolume to send
 	u64 parent = 0;			// tree id of the parent; 0: a full send
+	Span<const u64> clone_sources;	// tree ids data may also be cloned from
 	StringView name;		// the SUBVOL or SNAPSHOT command's path
 	bool send_file_data = true;	// false: BTRFS_SEND_FLAG_NO_FILE_DATA
 	bool stream_header = true;	// false: BTRFS_SEND_FLAG_OMIT_STREAM_HEADER

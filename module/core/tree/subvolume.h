@@ -18,6 +18,16 @@ struct SubvolumeInfo {
 	u64 otransid = 0;
 
 	bool readonly() const { return flags & BTRFS_ROOT_SUBVOL_RDONLY; }
+	// The uuid a send stream names it by: received_uuid when it has one
+	// (it was itself received), so that a chain of sends finds its
+	// parents.
+	const u8* stream_uuid() const
+	{
+		for (u8 byte : received_uuid)
+			if (byte)
+				return received_uuid;
+		return uuid;
+	}
 };
 
 // The newest ROOT_ITEM of tree_id; -ENOENT when there is none.

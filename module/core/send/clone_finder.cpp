@@ -1,0 +1,165 @@
+#include "module/core/send/clone_finder.h"
+
+#include "module/core/send/path_builder.h"
+#include "module/core/support/bytes.h"
+#include "module/core/support/errno.h"
+#include "module/core/tree/path.h"
+
+namespace bsend::send {
+
+namespace {
+
+// The largest sector size a receiving filesystem may have: an unaligned
+// EOF block is only cloned where it stays the EOF block.
+constexpr u64 kLargestSectorSize = 64 * 1024;
+
+constexpr u32 kSameInode = 0, kParent = 1, kOther = 2, kUnusable = 3;
+
+bool is_aligned(u64 value, u64 alignment) { return value % alignment == 0; }
+
+// The first name of ino in root: its directory and its name there.
+Result<bool> first_name_in(tree::Filesystem& fs, const tree::TreeRoot& root, u64 ino, u64* parent, Text* name)
+{
+	tree::TreePath path(fs, root);
+	if (!TRY(path.search({ino, BTRFS_INODE_REF_KEY, 0})))
+		return false;
+	format::Key key = path.key();
+	if (key.objectid != ino || (key.type != BTRFS_INODE_REF_KEY && key.type != BTRFS_INODE_EXTREF_KEY))
+		return false;
+	format::AnyInodeRefs refs(key, path.data());
+	format::NamedRef ref;
+	if (!TRY(refs.next(&ref)))
+		return false;
+	*parent = ref.parent;
+	name->clear();
+	TRY(name->append(ref.name));
+	return true;
+}
+
+} // namespace
+
+Result<UniquePtr<CloneFinder>> CloneFinder::create(tree::Filesystem& fs, u64 sent_id, u64 parent_id,
+						   Span<const u64> clone_sources)
+{
+	UniquePtr<CloneFinder> finder(bsend::create<CloneFinder>(fs));
+	if (!finder)
+		return Error::make(err::kNoMemory, "out of memory");
+	finder->parent_id_ = parent_id;
+	Vec<u64> ids;
+	TRY(ids.push(sent_id));
+	if (parent_id && parent_id != sent_id)
+		TRY(ids.push(parent_id));
+	for (usize i = 0; i < clone_sources.size(); i++) {
+		u64 source = clone_sources.data()[i];
+		bool known = false;
+		for (u64 id : ids)
+			known |= id == source;
+		if (!known)
+			TRY(ids.push(source));
+	}
+	for (u64 id : ids) {
+		auto subvolume = TRY(tree::read_subvolume(fs, id));
+		CloneRoot root;
+		root.id = id;
+		copy_bytes(root.uuid, subvolume.stream_uuid(), BTRFS_UUID_SIZE);
+		root.ctransid = subvolume.ctransid;
+		root.tree = subvolume.root;
+		TRY(finder->roots_.push(root));
+	}
+	finder->walker_ = TRY(tree::BackrefWalker::create(fs, Span<const u64>(ids.data(), ids.size())));
+	return finder;
+}
+
+const CloneRoot* CloneFinder::root_of(u64 id) const
+{
+	for (const CloneRoot& root : roots_)
+		if (root.id == id)
+			return &root;
+	return nullptr;
+}
+
+u32 CloneFinder::rank(const tree::ExtentRef& ref, u64 ino) const
+{
+	if (ref.root == roots_[0].id && ref.ino == ino)
+		return kSameInode;
+	if (parent_id_ && ref.root == parent_id_)
+		return kParent;
+	return kOther;
+}
+
+Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const format::FileExtentItemView& item,
+				 u64 start, u64 end, u64 receiver_size, SentInodes& sent, CloneChoice* choice)
+{
+	if (item.is_inline() || !extent_has_data(item) || start >= end)
+		return false;
+	// The bytes wanted, as offsets into the extent.
+	u64 wanted_start = item.offset() + (start - item_offset);
+	u64 length = end - start;
+	auto refs = TRY(walker_->find(item.disk_bytenr(), item.ram_bytes()));
+	const u64 sectorsize = fs_.super().sectorsize;
+
+	const tree::ExtentRef* best = nullptr;
+	u32 best_rank = kUnusable;
+	u64 best_offset = 0;
+	for (const tree::ExtentRef& ref : refs->refs) {
+		u32 ref_rank = rank(ref, info.ino);
+		if (ref_rank >= best_rank)
+			continue;
+		if (wanted_start < ref.extent_offset || wanted_start + length > ref.extent_offset + ref.num_bytes)
+			continue;	// it maps only part of the bytes wanted
+		u64 source_offset = ref.file_offset + (wanted_start - ref.extent_offset);
+		if (!is_aligned(source_offset, sectorsize) || !is_aligned(start, sectorsize))
+			continue;
+		if (ref.root == roots_[0].id) {
+			// From the send root only what the receiver holds.
+			if (ref.ino == info.ino ? source_offset + length > start : !sent.has_sent(ref.ino))
+				continue;
+		}
+		// The receiver may have made a single block at offset 0 inline.
+		if (source_offset == 0 && length == sectorsize)
+			continue;
+		best = &ref;
+		best_rank = ref_rank;
+		best_offset = source_offset;
+	}
+	if (!best)
+		return false;
+
+	const CloneRoot* root = root_of(best->root);
+	auto source = TRY(read_inode_info(fs_, root->tree, best->ino));
+	u64 source_end = best_offset + length;
+	if (source_end > source.size)
+		return false;	// extents behind the source's size are not cloned
+	u64 clone_length = length;
+	if (!is_aligned(end, sectorsize)) {
+		// An unaligned end clones only at the EOF of both files, into a
+		// file no longer than where the range starts.
+		if (end != info.size || source_end != source.size || receiver_size > start)
+			return false;
+	} else if (source_end == source.size && !is_aligned(source_end, kLargestSectorSize) && end < info.size) {
+		// The source's EOF block in the middle of the destination: clone
+		// up to it and write the rest.
+		clone_length = (length / kLargestSectorSize) * kLargestSectorSize;
+		if (!clone_length)
+			return false;
+	}
+	choice->root = root;
+	choice->ino = best->ino;
+	choice->offset = best_offset;
+	choice->length = clone_length;
+	return true;
+}
+
+Result<void> CloneFinder::source_path(const CloneChoice& choice, SentInodes& sent, Text* path)
+{
+	if (choice.root == &roots_[0])
+		return sent.current_path(choice.ino, path);
+	const tree::TreeRoot& root = choice.root->tree;
+	return build_path(choice.ino, path, [&](u64 at, Text* name, u64* parent) -> Result<bool> {
+		if (!TRY(first_name_in(fs_, root, at, parent, name)))
+			return Error::make(err::kCorrupt, "clone source inode has no name in its subvolume").at_ino(at);
+		return true;
+	});
+}
+
+} // namespace bsend::send
