@@ -78,6 +78,17 @@ const CloneRoot* CloneFinder::root_of(u64 id) const
 	return nullptr;
 }
 
+Result<bool> CloneFinder::maps_written_data(const tree::ExtentRef& ref, u64 disk_bytenr)
+{
+	const CloneRoot* root = root_of(ref.root);
+	tree::TreePath path(fs_, root->tree);
+	format::Key key{ref.ino, BTRFS_EXTENT_DATA_KEY, ref.file_offset};
+	if (!TRY(path.search(key)) || path.key() != key)
+		return false;
+	auto item = TRY(format::FileExtentItemView::over(path.data()));
+	return !item.is_inline() && item.type() == BTRFS_FILE_EXTENT_REG && item.disk_bytenr() == disk_bytenr;
+}
+
 u32 CloneFinder::rank(const tree::ExtentRef& ref, u64 ino) const
 {
 	if (ref.root == roots_[0].id && ref.ino == ino)
@@ -105,6 +116,8 @@ Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const f
 		u32 ref_rank = rank(ref, info.ino);
 		if (ref_rank >= best_rank)
 			continue;
+		if (!TRY(maps_written_data(ref, item.disk_bytenr())))
+			continue;	// preallocated there: it reads as zeros
 		if (wanted_start < ref.extent_offset || wanted_start + length > ref.extent_offset + ref.num_bytes)
 			continue;	// it maps only part of the bytes wanted
 		u64 source_offset = ref.file_offset + (wanted_start - ref.extent_offset);

@@ -76,6 +76,9 @@ public:
 	explicit CloneFinder(tree::Filesystem& fs) : fs_(fs) {}
 
 private:
+	// Whether the source item is a written (not preallocated) extent item
+	// of that disk extent.
+	Result<bool> maps_written_data(const tree::ExtentRef& ref, u64 disk_bytenr);
 	// How much a candidate is preferred; lower is better.
 	u32 rank(const tree::ExtentRef& ref, u64 ino) const;
 
