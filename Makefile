@@ -11,6 +11,9 @@
 #   make soak-incremental SEEDS=N [FIRST_SEED=S]   the random incremental-send
 #                         test (VM case 012's generator) for N seeds, per KVER
 #   make vm-incremental-big   VM case 011 at full size (100k, 20k), per KVER
+#   make soak-incremental-offline SEEDS=N [FIRST_SEED=S]   the same kind of
+#                         random test offline (sendctl --image against the
+#                         host kernel's btrfs send, loop devices, root)
 #   make clean
 
 SHELL := /bin/bash
@@ -35,7 +38,8 @@ UAPI_DIRS := linux asm-generic
 
 MODULE_SOURCES := Kbuild $(shell cd $(REPO) && find module uapi -name '*.[ch]' -o -name '*.cpp')
 
-.PHONY: all module user check unit vm fuzz demo print-kvers clean soak-incremental vm-incremental-big $(KVER)
+.PHONY: all module user check unit vm fuzz demo print-kvers clean soak-incremental soak-incremental-offline \
+	vm-incremental-big $(KVER)
 
 all: module user
 
@@ -96,6 +100,10 @@ soak-incremental: module user
 	@status=0; for k in $(KVER); do \
 		$(REPO)/tests/vm/helpers/soak-incremental $$k $(SEEDS) $(FIRST_SEED) || status=1; \
 	done; exit $$status
+
+soak-incremental-offline: user
+	$(REPO)/tests/tools/incremental-random-offline $(BUILD)/user/ctl/sendctl \
+		$(REPO)/tests/vm/helpers/compare-trees --count $(SEEDS) --first $(or $(FIRST_SEED),1) --ops 60 --steps 4
 
 # VM case 011 at issue 8's full size: 100k entries removed, 20k files moved.
 vm-incremental-big: module user
