@@ -1,5 +1,6 @@
 #include "module/core/send/clone_finder.h"
 
+#include "module/core/send/inode_names.h"
 #include "module/core/send/path_builder.h"
 #include "module/core/support/bytes.h"
 #include "module/core/support/errno.h"
@@ -16,25 +17,6 @@ constexpr u64 kLargestSectorSize = 64 * 1024;
 constexpr u32 kSameInode = 0, kParent = 1, kOther = 2, kUnusable = 3;
 
 bool is_aligned(u64 value, u64 alignment) { return value % alignment == 0; }
-
-// The first name of ino in root: its directory and its name there.
-Result<bool> first_name_in(tree::Filesystem& fs, const tree::TreeRoot& root, u64 ino, u64* parent, Text* name)
-{
-	tree::TreePath path(fs, root);
-	if (!TRY(path.search({ino, BTRFS_INODE_REF_KEY, 0})))
-		return false;
-	format::Key key = path.key();
-	if (key.objectid != ino || (key.type != BTRFS_INODE_REF_KEY && key.type != BTRFS_INODE_EXTREF_KEY))
-		return false;
-	format::AnyInodeRefs refs(key, path.data());
-	format::NamedRef ref;
-	if (!TRY(refs.next(&ref)))
-		return false;
-	*parent = ref.parent;
-	name->clear();
-	TRY(name->append(ref.name));
-	return true;
-}
 
 } // namespace
 

@@ -1,5 +1,6 @@
 #include "module/core/send/full_send.h"
 
+#include "module/core/send/inode_names.h"
 #include "module/core/send/path_builder.h"
 
 #include "module/core/format/items.h"
@@ -72,48 +73,15 @@ private:
 
 Result<void> FullSender::orphan_name(u64 ino, u64 generation, Text* out)
 {
-	// o<ino>-<gen>-<n>, with the first n whose name the subvolume's root
-	// directory does not hold already.
-	for (u64 n = 0;; n++) {
-		out->clear();
-		TRY(out->append("o"));
-		TRY(out->append_decimal(ino));
-		TRY(out->append("-"));
-		TRY(out->append_decimal(generation));
-		TRY(out->append("-"));
-		TRY(out->append_decimal(n));
-		StringView name = out->view();
-		u32 hash = name_hash(name);
-		tree::TreePath path(fs_, subvolume_.root);
-		format::Key key{kRootDir, BTRFS_DIR_ITEM_KEY, hash};
-		bool taken = false;
-		if (TRY(path.search(key)) && path.key() == key) {
-			format::DirEntries entries(path.data());
-			format::DirEntry entry;
-			while (!taken && TRY(entries.next(&entry)))
-				taken = entry.name == name;
-		}
-		if (!taken)
-			return {};
-	}
+	// The first that the subvolume's root directory does not hold.
+	return make_orphan_name(ino, generation, out, [this](StringView name) {
+		return dir_has_name(fs_, subvolume_.root, kRootDir, name);
+	});
 }
 
 Result<bool> FullSender::first_ref(u64 ino, u64* parent, Text* name)
 {
-	tree::TreePath path(fs_, subvolume_.root);
-	if (!TRY(path.search({ino, BTRFS_INODE_REF_KEY, 0})))
-		return false;
-	format::Key key = path.key();
-	if (key.objectid != ino || (key.type != BTRFS_INODE_REF_KEY && key.type != BTRFS_INODE_EXTREF_KEY))
-		return false;
-	format::AnyInodeRefs refs(key, path.data());
-	format::NamedRef ref;
-	if (!TRY(refs.next(&ref)))
-		return false;
-	*parent = ref.parent;
-	name->clear();
-	TRY(name->append(ref.name));
-	return true;
+	return first_name_in(fs_, subvolume_.root, ino, parent, name);
 }
 
 Result<void> FullSender::current_path(u64 ino, Text* out)

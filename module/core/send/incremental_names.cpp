@@ -3,6 +3,7 @@
 // the receiver has in between.
 #include "module/core/send/incremental_sender.h"
 
+#include "module/core/send/inode_names.h"
 #include "module/core/send/path_builder.h"
 #include "module/core/support/errno.h"
 #include "module/core/support/sort.h"
@@ -44,20 +45,7 @@ Result<void> IncrementalSender::read_names(const tree::TreeRoot& root, u64 ino, 
 
 Result<bool> IncrementalSender::first_name(const tree::TreeRoot& root, u64 ino, InodeName* name)
 {
-	tree::TreePath path(fs_, root);
-	if (!TRY(path.search({ino, BTRFS_INODE_REF_KEY, 0})))
-		return false;
-	format::Key key = path.key();
-	if (key.objectid != ino || (key.type != BTRFS_INODE_REF_KEY && key.type != BTRFS_INODE_EXTREF_KEY))
-		return false;
-	format::AnyInodeRefs refs(key, path.data());
-	format::NamedRef ref;
-	if (!TRY(refs.next(&ref)))
-		return false;
-	name->parent = ref.parent;
-	name->name.clear();
-	TRY(name->name.append(ref.name));
-	return true;
+	return first_name_in(fs_, root, ino, &name->parent, &name->name);
 }
 
 Result<void> IncrementalSender::set_location(u64 ino, u64 parent, StringView name)
@@ -95,35 +83,14 @@ Result<void> IncrementalSender::path_in(u64 dir, StringView name, Text* path)
 	return path->append(name);
 }
 
-Result<bool> IncrementalSender::root_has_name(const tree::TreeRoot& root, StringView name)
-{
-	tree::TreePath path(fs_, root);
-	format::Key key{kRootDir, BTRFS_DIR_ITEM_KEY, name_hash(name)};
-	if (!TRY(path.search(key)) || path.key() != key)
-		return false;
-	format::DirEntries entries(path.data());
-	format::DirEntry entry;
-	while (TRY(entries.next(&entry)))
-		if (entry.name == name)
-			return true;
-	return false;
-}
-
 Result<void> IncrementalSender::orphan_name(u64 ino, u64 generation, Text* out)
 {
-	// o<ino>-<gen>-<n>, with the first n that neither snapshot's root
-	// directory holds: never a name the receiver has or will be given.
-	for (u64 n = 0;; n++) {
-		out->clear();
-		TRY(out->append("o"));
-		TRY(out->append_decimal(ino));
-		TRY(out->append("-"));
-		TRY(out->append_decimal(generation));
-		TRY(out->append("-"));
-		TRY(out->append_decimal(n));
-		if (!TRY(root_has_name(parent_.root, out->view())) && !TRY(root_has_name(sent_.root, out->view())))
-			return {};
-	}
+	// The first that neither snapshot's root directory holds: never a
+	// name the receiver has or will be given.
+	return make_orphan_name(ino, generation, out, [this](StringView name) -> Result<bool> {
+		return TRY(dir_has_name(fs_, parent_.root, kRootDir, name)) ||
+		       TRY(dir_has_name(fs_, sent_.root, kRootDir, name));
+	});
 }
 
 Result<u64> IncrementalSender::depth_in_parent(u64 ino)

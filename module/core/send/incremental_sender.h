@@ -77,7 +77,6 @@ private:
 	bool has_sent(u64 ino) override;
 	Result<void> path_in(u64 dir, StringView name, Text* path);
 	Result<void> orphan_name(u64 ino, u64 generation, Text* name);
-	Result<bool> root_has_name(const tree::TreeRoot& root, StringView name);
 	Result<u64> depth_in_parent(u64 ino);
 	bool dir_exists(u64 dir);
 	// Whether name is in names, in a directory that stays the same one
