@@ -270,8 +270,7 @@ Result<void> Commands::write_extent(const InodeInfo& info, StringView path, u64 
 {
 	if (start >= end)
 		return {};
-	if (!options_.send_file_data)
-		return update_extent(path, start, end - start);
+	// Clones go out with or without file data, as the in-kernel send's.
 	CloneChoice choice;
 	if (clones_ && TRY(clones_->choose(info, item_offset, item, start, end, receiver_size, *sent_, &choice))) {
 		TRY(checkpoint(info.ino));
@@ -280,6 +279,8 @@ Result<void> Commands::write_extent(const InodeInfo& info, StringView path, u64 
 		if (start >= end)
 			return {};
 	}
+	if (!options_.send_file_data)
+		return update_extent(path, start, end - start);
 	ExtentPiece piece;
 	piece.ino = info.ino;
 	piece.generation = info.generation;

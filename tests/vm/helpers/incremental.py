@@ -43,7 +43,7 @@ SENDERS = ('kernel', 'bsend')
 # Stream command numbers (uapi/bsend_stream.h).
 C_WRITE, C_CLONE, C_UPDATE_EXTENT = 15, 16, 22
 BLOCK = 4096
-A_DATA = 19
+A_DATA, A_CLONE_LEN = 19, 24
 CMD_NAMES = {1: 'subvol', 2: 'snapshot', 3: 'mkfile', 4: 'mkdir', 5: 'mknod', 6: 'mkfifo',
              7: 'mksock', 8: 'symlink', 9: 'rename', 10: 'link', 11: 'unlink', 12: 'rmdir',
              13: 'set_xattr', 14: 'remove_xattr', 15: 'write', 16: 'clone', 17: 'truncate',
@@ -74,47 +74,61 @@ class Log:
 
 
 def stream_stats(path):
-    """Command counts, WRITE data bytes, and of those the bytes in whole
-    4 KiB runs of zeros (how much of a hole went as zeros), of a v1 stream."""
-    counts = {}
-    write_bytes = 0
-    zero_bytes = 0
+    """What a v1 stream holds: 'counts' (commands by name), 'write' (WRITE
+    data bytes), 'zeros' (of those, the bytes in whole 4 KiB runs of zeros:
+    how much of a hole went as zeros) and 'clone' (bytes CLONEd)."""
+    stats = {'counts': {}, 'write': 0, 'zeros': 0, 'clone': 0}
+    counts = stats['counts']
     zero_block = bytes(BLOCK)
     with open(path, 'rb') as f:
         data = f.read()
     if not data.startswith(b'btrfs-stream\0'):
-        return {'error': 'no stream header'}, 0, 0
+        counts['error: no stream header'] = 1
+        return stats
     pos = 13 + 4
     while pos + 10 <= len(data):
         length, cmd, _crc = struct.unpack_from('<IHI', data, pos)
         pos += 10
         name = CMD_NAMES.get(cmd, str(cmd))
         counts[name] = counts.get(name, 0) + 1
-        if cmd == C_WRITE:
-            end = pos + length
-            p = pos
-            while p + 4 <= end:
-                tlv_type, tlv_len = struct.unpack_from('<HH', data, p)
-                if tlv_type == A_DATA:
-                    write_bytes += tlv_len
-                    zero_bytes += data.count(zero_block, p + 4, p + 4 + tlv_len) * BLOCK
-                p += 4 + tlv_len
-        pos += length
-    return counts, write_bytes, zero_bytes
+        end = pos + length
+        p = pos
+        while cmd in (C_WRITE, C_CLONE) and p + 4 <= end:
+            tlv_type, tlv_len = struct.unpack_from('<HH', data, p)
+            if tlv_type == A_DATA:
+                stats['write'] += tlv_len
+                stats['zeros'] += data.count(zero_block, p + 4, p + 4 + tlv_len) * BLOCK
+            elif tlv_type == A_CLONE_LEN:
+                stats['clone'] += struct.unpack_from('<Q', data, p + 4)[0]
+            p += 4 + tlv_len
+        pos = end
+    return stats
 
 
-def send(log, sender, snap, parent, out):
-    """One send to the file out; returns (ok, milliseconds)."""
+def send(log, sender, snap, parent, out, clone_sources=(), options=()):
+    """One send to the file out, from parent (or in full) with the given
+    clone sources and further send options; returns (ok, milliseconds)."""
     if sender == 'kernel':
         cmd = ['btrfs', 'send', '-q', '-f', out]
     else:
         cmd = [SENDCTL, 'send', '-q', '-f', out]
     if parent:
         cmd += ['-p', parent]
+    for source in clone_sources:
+        cmd += ['-c', source]
+    cmd += list(options)
     cmd.append(snap)
     start = time.monotonic()
     status = log.run(cmd)
     return status == 0, int((time.monotonic() - start) * 1000)
+
+
+def mkfs(log, mnt, dev, options=()):
+    """A new btrfs on dev, mounted on mnt (unmounted first if it is)."""
+    while subprocess.call(['mountpoint', '-q', mnt]) == 0:
+        log.run(['umount', mnt], check=True)
+    log.run(['mkfs.btrfs', '-f', '-q'] + list(options) + [dev], check=True)
+    log.run(['mount', dev, mnt], check=True)
 
 
 def receive(log, stream, dest):
@@ -258,12 +272,14 @@ class Chain:
         self.snaps = []
         self.totals = {s: {'ms': 0, 'bytes': 0, 'write': 0, 'zeros': 0} for s in senders}
         self.broken = set()	# senders whose chain ended in a failed send/receive
+        self.stats = {}		# sender -> stream_stats() of its last stream, with 'bytes' and 'ms'
+
         os.makedirs(work, exist_ok=True)
 
-    def step(self, snap, full_sender=None):
-        """Sends snap (in full, or from the previous snapshot), receives it,
-        compares. Returns a list of (group, text) problems; a group of
-        '*' is about the whole send."""
+    def step(self, snap, full_sender=None, clone_sources=()):
+        """Sends snap (in full, or from the previous snapshot, with the
+        given clone sources), receives it, compares. Returns a list of
+        (group, text) problems; a group of '*' is about the whole send."""
         parent = self.snaps[-1] if self.snaps else None
         self.snaps.append(snap)
         index = len(self.snaps) - 1
@@ -276,23 +292,26 @@ class Chain:
             stream = os.path.join(self.work, '%s-%d.stream' % (sender, index))
             # A chain starts from the in-kernel full send unless told.
             by = sender if (parent or full_sender is None) else full_sender
-            ok, ms = send(self.log, by, snap, parent, stream)
+            ok, ms = send(self.log, by, snap, parent, stream, clone_sources)
             if not ok:
                 problems.append(('*', '%s: %s send of %s failed' %
                                  (sender, 'incremental' if parent else 'full', name)))
                 self.broken.add(sender)
                 continue
-            counts, write, zeros = stream_stats(stream)
+            stats = stream_stats(stream)
             size = os.path.getsize(stream)
-            self.log('%s%s: %s %s: %d bytes, %d WRITE bytes (%d in 4 KiB zero runs), %d ms; %s' % (
-                self.label, sender, 'incremental' if parent else 'full', name, size, write, zeros, ms,
-                ' '.join('%s=%d' % kv for kv in sorted(counts.items()))))
+            stats.update(bytes=size, ms=ms)
+            self.stats[sender] = stats
+            self.log('%s%s: %s %s: %d bytes, %d WRITE bytes (%d in 4 KiB zero runs), %d CLONE bytes, %d ms; %s' % (
+                self.label, sender, 'incremental' if parent else 'full', name, size, stats['write'],
+                stats['zeros'], stats['clone'], ms,
+                ' '.join('%s=%d' % kv for kv in sorted(stats['counts'].items()))))
             if parent:
                 t = self.totals[sender]
                 t['ms'] += ms
                 t['bytes'] += size
-                t['write'] += write
-                t['zeros'] += zeros
+                t['write'] += stats['write']
+                t['zeros'] += stats['zeros']
             if not receive(self.log, stream, self.recv[sender]):
                 problems.append(('*', '%s: receive of the %s stream of %s failed' %
                                  (sender, 'incremental' if parent else 'full', name)))
