@@ -219,10 +219,8 @@ Result<SendStats> FullSender::run()
 	if (options_.stream_header)
 		TRY(out_.write_header());
 	TRY(commands_.begin_subvolume(options_.name, subvolume_, nullptr));
-	if (options_.send_file_data) {
-		clones_ = TRY(CloneFinder::create(fs_, options_.subvolume, 0, options_.clone_sources));
-		commands_.set_clone_finder(clones_.get(), this);
-	}
+	clones_ = TRY(CloneFinder::create(fs_, options_.subvolume, 0, options_.clone_sources));
+	commands_.set_clone_finder(clones_.get(), this);
 
 	commands_.set_last_ino(TRY(highest_inode(fs_, subvolume_.root)));
 	tree::TreePath path(fs_, subvolume_.root);

@@ -127,10 +127,8 @@ Result<SendStats> IncrementalSender::run()
 	if (options_.stream_header)
 		TRY(out_.write_header());
 	TRY(commands_.begin_subvolume(options_.name, sent_, &parent_));
-	if (options_.send_file_data) {
-		clones_ = TRY(CloneFinder::create(fs_, options_.subvolume, options_.parent, options_.clone_sources));
-		commands_.set_clone_finder(clones_.get(), this);
-	}
+	clones_ = TRY(CloneFinder::create(fs_, options_.subvolume, options_.parent, options_.clone_sources));
+	commands_.set_clone_finder(clones_.get(), this);
 	commands_.set_last_ino(TRY(highest_inode(fs_, sent_.root)));
 	TRY(collect_changes());
 	TRY(clear_names());
