@@ -81,60 +81,79 @@ u32 CloneFinder::rank(const tree::ExtentRef& ref, u64 ino) const
 }
 
 Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const format::FileExtentItemView& item,
-				 u64 start, u64 end, u64 receiver_size, SentInodes& sent, CloneChoice* choice)
+				 u64 start, u64 end, u64 receiver_size, SentInodes& sent, CloneChoice* choice,
+				 u64* write_end)
 {
+	*write_end = end;
 	if (item.is_inline() || !extent_has_data(item) || start >= end)
 		return false;
 	// The bytes wanted, as offsets into the extent.
-	u64 wanted_start = item.offset() + (start - item_offset);
-	u64 length = end - start;
+	const u64 wanted_start = item.offset() + (start - item_offset);
+	const u64 wanted_end = wanted_start + (end - start);
 	auto refs = TRY(walker_->find(item.disk_bytenr(), item.ram_bytes()));
 	const u64 sectorsize = fs_.super().sectorsize;
 
 	const tree::ExtentRef* best = nullptr;
 	u32 best_rank = kUnusable;
 	u64 best_offset = 0;
+	u64 best_length = 0;
+	u64 next_wanted = wanted_end;	// where the next usable item starts
 	for (const tree::ExtentRef& ref : refs->refs) {
-		u32 ref_rank = rank(ref, info.ino);
-		if (ref_rank >= best_rank)
-			continue;
-		if (!TRY(maps_written_data(ref, item.disk_bytenr())))
-			continue;	// preallocated there: it reads as zeros
-		if (wanted_start < ref.extent_offset || wanted_start + length > ref.extent_offset + ref.num_bytes)
-			continue;	// it maps only part of the bytes wanted
-		u64 source_offset = ref.file_offset + (wanted_start - ref.extent_offset);
-		if (!is_aligned(source_offset, sectorsize) || !is_aligned(start, sectorsize))
+		u64 ref_end = ref.extent_offset + ref.num_bytes;
+		if (ref_end <= wanted_start || ref.extent_offset >= wanted_end)
+			continue;	// none of the bytes wanted
+		// The part of [wanted_start, wanted_end) this item maps.
+		u64 from = ref.extent_offset > wanted_start ? ref.extent_offset : wanted_start;
+		u64 length = (ref_end < wanted_end ? ref_end : wanted_end) - from;
+		u64 source_offset = ref.file_offset + (from - ref.extent_offset);
+		u64 dest_offset = start + (from - wanted_start);
+		if (!is_aligned(source_offset, sectorsize) || !is_aligned(dest_offset, sectorsize))
 			continue;
 		if (ref.root == roots_[0].id) {
 			// From the send root only what the receiver holds.
-			if (ref.ino == info.ino ? source_offset + length > start : !sent.has_sent(ref.ino))
+			if (ref.ino == info.ino ? source_offset + length > dest_offset : !sent.has_sent(ref.ino))
 				continue;
 		}
 		// The receiver may have made a single block at offset 0 inline.
 		if (source_offset == 0 && length == sectorsize)
 			continue;
+		if (from > wanted_start) {
+			// Usable further on: write up to there, then look again.
+			if (from < next_wanted)
+				next_wanted = from;
+			continue;
+		}
+		u32 ref_rank = rank(ref, info.ino);
+		if (ref_rank > best_rank || (ref_rank == best_rank && length <= best_length))
+			continue;
+		if (!TRY(maps_written_data(ref, item.disk_bytenr())))
+			continue;	// preallocated there: it reads as zeros
 		best = &ref;
 		best_rank = ref_rank;
 		best_offset = source_offset;
+		best_length = length;
 	}
-	if (!best)
+	if (!best) {
+		*write_end = start + (next_wanted - wanted_start);
 		return false;
+	}
 
 	const CloneRoot* root = root_of(best->root);
 	auto source = TRY(read_inode_info(fs_, root->tree, best->ino));
-	u64 source_end = best_offset + length;
+	u64 source_end = best_offset + best_length;
+	u64 clone_end = start + best_length;
 	if (source_end > source.size)
 		return false;	// extents behind the source's size are not cloned
-	u64 clone_length = length;
-	if (!is_aligned(end, sectorsize)) {
+	u64 clone_length = best_length;
+	if (!is_aligned(clone_end, sectorsize)) {
 		// An unaligned end clones only at the EOF of both files, into a
 		// file no longer than where the range starts.
-		if (end != info.size || source_end != source.size || receiver_size > start)
+		if (clone_end != info.size || source_end != source.size || receiver_size > start)
 			return false;
-	} else if (source_end == source.size && !is_aligned(source_end, kLargestSectorSize) && end < info.size) {
+	} else if (source_end == source.size && !is_aligned(source_end, kLargestSectorSize) && clone_end < info.size) {
 		// The source's EOF block in the middle of the destination: clone
 		// up to it and write the rest.
-		clone_length = (length / kLargestSectorSize) * kLargestSectorSize;
+		clone_length = (best_length / kLargestSectorSize) * kLargestSectorSize;
 		if (!clone_length)
 			return false;
 	}

@@ -6,7 +6,10 @@
 //   - from the send root, only from data the receiver has already: an
 //     inode sent before, or the same inode below the range (the sender
 //     says which, through SentInodes);
-//   - the item must map all the bytes wanted, inside the source's size;
+//   - an item that maps the first bytes wanted, inside the source's size,
+//     is cloned as far as it maps them; the bytes up to the next item
+//     that maps some are written (the in-kernel send's clone_range walks
+//     the source's items the same way);
 //   - prefer the same inode, then the parent, then the others;
 //   - never a single block at file offset 0 (the receiver may have
 //     inlined it), never an unaligned end except at both files' EOF, and
@@ -62,13 +65,15 @@ public:
 	static Result<UniquePtr<CloneFinder>> create(tree::Filesystem& fs, u64 sent_id, u64 parent_id,
 						     Span<const u64> clone_sources);
 
-	// A source for the bytes [start, end) of inode info, which the item at
-	// file offset item_offset maps (a regular extent with data); the
-	// receiver's copy of the inode is receiver_size bytes long now. The
-	// choice may cover less than [start, end): the rest is to be written.
-	// False when there is none.
+	// A source for the bytes from start on of [start, end) of inode info,
+	// which the item at file offset item_offset maps (a regular extent
+	// with data); the receiver's copy of the inode is receiver_size bytes
+	// long now. The choice may cover less than [start, end): the caller
+	// asks again for the rest. False when no source has the bytes at
+	// start; then *write_end is where one may have them again (end when
+	// none does): the bytes before it are to be written.
 	Result<bool> choose(const InodeInfo& info, u64 item_offset, const format::FileExtentItemView& item, u64 start,
-			    u64 end, u64 receiver_size, SentInodes& sent, CloneChoice* choice);
+			    u64 end, u64 receiver_size, SentInodes& sent, CloneChoice* choice, u64* write_end);
 
 	// The path of the chosen inode in its root, as the receiver names it.
 	Result<void> source_path(const CloneChoice& choice, SentInodes& sent, Text* path);

@@ -268,19 +268,33 @@ Result<void> Commands::clone(StringView path, u64 offset, const CloneChoice& cho
 Result<void> Commands::write_extent(const InodeInfo& info, StringView path, u64 item_offset,
 				    const format::FileExtentItemView& item, u64 start, u64 end, u64 receiver_size)
 {
-	if (start >= end)
-		return {};
-	// Clones go out with or without file data, as the in-kernel send's.
-	CloneChoice choice;
-	if (clones_ && TRY(clones_->choose(info, item_offset, item, start, end, receiver_size, *sent_, &choice))) {
-		TRY(checkpoint(info.ino));
-		TRY(clone(path, start, choice));
-		start += choice.length;
-		if (start >= end)
-			return {};
+	// Clones go out with or without file data, as the in-kernel send's:
+	// where a source has the bytes, CLONE; up to where one may have the
+	// next bytes, WRITE (or UPDATE_EXTENT); and so on to the end.
+	while (start < end) {
+		CloneChoice choice;
+		u64 write_end = end;
+		if (clones_ && TRY(clones_->choose(info, item_offset, item, start, end, receiver_size, *sent_, &choice,
+						   &write_end))) {
+			TRY(checkpoint(info.ino));
+			TRY(clone(path, start, choice));
+			start += choice.length;
+		} else {
+			if (options_.send_file_data)
+				TRY(write_extent_bytes(info, path, item_offset, item, start, write_end));
+			else
+				TRY(update_extent(path, start, write_end - start));
+			start = write_end;
+		}
+		if (start > receiver_size)
+			receiver_size = start;
 	}
-	if (!options_.send_file_data)
-		return update_extent(path, start, end - start);
+	return {};
+}
+
+Result<void> Commands::write_extent_bytes(const InodeInfo& info, StringView path, u64 item_offset,
+					  const format::FileExtentItemView& item, u64 start, u64 end)
+{
 	ExtentPiece piece;
 	piece.ino = info.ino;
 	piece.generation = info.generation;

@@ -123,6 +123,10 @@ private:
 	// WRITEs of [start, end), each piece filled by fill(offset, buffer,
 	// length).
 	template <typename Fill> Result<void> write_pieces(StringView path, u64 start, u64 end, Fill&& fill);
+	// WRITE of the bytes [start, end) of the file extent item at file
+	// offset item_offset, read from the item (inline) or the file.
+	Result<void> write_extent_bytes(const InodeInfo& info, StringView path, u64 item_offset,
+					const format::FileExtentItemView& item, u64 start, u64 end);
 
 	tree::Filesystem& fs_;
 	FileData& data_;
