@@ -69,6 +69,24 @@ struct bsend_host_fs;
 int bsend_host_read(struct bsend_host_fs *fs, uint64_t devid, uint64_t physical,
 		    void *buf, size_t len);
 
+/* One read of a batch: where, into what, and (filled in) how it went. */
+struct bsend_read_request {
+	uint64_t devid;		/* as bsend_host_read()'s devid */
+	uint64_t physical;	/* byte offset on the device */
+	void *buf;		/* len bytes */
+	size_t len;
+	int result;		/* set by the host: as bsend_host_read() returns */
+};
+
+/*
+ * Reads every request of reqs[0, count) as bsend_host_read() would, but
+ * issues them all before waiting for any, so that the device can serve
+ * them together. Each request's result is set; the return value is 0 when
+ * all of them succeeded, else the first failed request's result.
+ */
+int bsend_host_read_many(struct bsend_host_fs *fs,
+			 struct bsend_read_request *reqs, size_t count);
+
 /*
  * The send stream's crc32c: seed is the starting value and there is no
  * inversion before or after, as the kernel's crc32c(seed, data, len). A

@@ -6,48 +6,106 @@
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/completion.h>
+#include <linux/overflow.h>
 #include <linux/mm.h>
 
+#include "module/core/platform.h"
 #include "internal.h"
 
 /* Pages read by one bio: a 64 KiB tree block, the largest nodesize. */
 #define BSEND_READ_PAGES 16
 
-/* Reads up to BSEND_READ_PAGES pages at pos into buf with one bio. */
-static int read_chunk(struct block_device *bdev, u64 pos, u8 *buf,
-		      size_t len)
+/* Bios of one batch in flight, counted down by their completions. */
+struct bsend_read_batch {
+	atomic_t pending;	/* bios in flight, plus one for the submitter */
+	struct completion done;	/* completed when pending reaches zero */
+};
+
+/* One bio's pages, and where their bytes go once it has completed. */
+struct bsend_bio_read {
+	struct page *pages[BSEND_READ_PAGES];
+	unsigned int count;	/* pages allocated */
+	u8 *buf;
+	size_t len;
+	bool submitted;		/* its bio is in flight or has completed */
+	blk_status_t status;	/* set at completion */
+	struct bsend_read_batch *batch;
+};
+
+/*
+ * Builds one read bio of read->len bytes (at most BSEND_READ_PAGES pages)
+ * at pos of bdev, over newly allocated pages recorded in read. On failure
+ * returns an ERR_PTR; the pages allocated so far stay in read for
+ * free_read_pages().
+ */
+static struct bio *build_read_bio(struct block_device *bdev, u64 pos,
+				  struct bsend_bio_read *read)
 {
-	struct page *pages[BSEND_READ_PAGES] = {};
-	unsigned int count = DIV_ROUND_UP(len, PAGE_SIZE);
+	unsigned int count = DIV_ROUND_UP(read->len, PAGE_SIZE);
 	struct bio *bio;
 	unsigned int i;
-	int ret = 0;
 
+	read->count = 0;
 	bio = bio_alloc(bdev, count, REQ_OP_READ | REQ_META | REQ_SYNC,
 			GFP_KERNEL);
 	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
 	for (i = 0; i < count; i++) {
-		size_t bytes = min_t(size_t, len - i * PAGE_SIZE, PAGE_SIZE);
+		size_t bytes = min_t(size_t, read->len - i * PAGE_SIZE,
+				     PAGE_SIZE);
 
-		pages[i] = alloc_page(GFP_KERNEL);
-		if (!pages[i]) {
-			ret = -ENOMEM;
-			goto out;
+		read->pages[i] = alloc_page(GFP_KERNEL);
+		if (!read->pages[i]) {
+			bio_put(bio);
+			return ERR_PTR(-ENOMEM);
 		}
-		if (bio_add_page(bio, pages[i], bytes, 0) != bytes) {
-			ret = -EIO;
-			goto out;
+		read->count++;
+		if (bio_add_page(bio, read->pages[i], bytes, 0) != bytes) {
+			bio_put(bio);
+			return ERR_PTR(-EIO);
 		}
 	}
+	return bio;
+}
+
+/* Copies the pages of a completed read to its buffer. */
+static void copy_pages(const struct bsend_bio_read *read)
+{
+	unsigned int i;
+
+	for (i = 0; i < read->count; i++)
+		memcpy(read->buf + i * PAGE_SIZE, page_address(read->pages[i]),
+		       min_t(size_t, read->len - i * PAGE_SIZE, PAGE_SIZE));
+}
+
+static void free_read_pages(struct bsend_bio_read *read)
+{
+	unsigned int i;
+
+	for (i = 0; i < read->count; i++)
+		__free_page(read->pages[i]);
+	read->count = 0;
+}
+
+/* Reads up to BSEND_READ_PAGES pages at pos into buf with one bio. */
+static int read_chunk(struct block_device *bdev, u64 pos, u8 *buf,
+		      size_t len)
+{
+	struct bsend_bio_read read = { .buf = buf, .len = len };
+	struct bio *bio;
+	int ret;
+
+	bio = build_read_bio(bdev, pos, &read);
+	if (IS_ERR(bio)) {
+		ret = PTR_ERR(bio);
+		goto out;
+	}
 	ret = submit_bio_wait(bio);
-	for (i = 0; !ret && i < count; i++)
-		memcpy(buf + i * PAGE_SIZE, page_address(pages[i]),
-		       min_t(size_t, len - i * PAGE_SIZE, PAGE_SIZE));
-out:
 	bio_put(bio);
-	for (i = 0; i < count; i++)
-		if (pages[i])
-			__free_page(pages[i]);
+	if (!ret)
+		copy_pages(&read);
+out:
+	free_read_pages(&read);
 	return ret;
 }
 
@@ -69,4 +127,102 @@ int bsend_read_device(struct block_device *bdev, u64 pos, void *buf,
 		cond_resched();
 	}
 	return 0;
+}
+
+static void batch_put(struct bsend_read_batch *batch)
+{
+	if (atomic_dec_and_test(&batch->pending))
+		complete(&batch->done);
+}
+
+static void batch_read_end_io(struct bio *bio)
+{
+	struct bsend_bio_read *read = bio->bi_private;
+
+	read->status = bio->bi_status;
+	bio_put(bio);
+	batch_put(read->batch);
+}
+
+/*
+ * Submits one request of a batch, or settles it at once: a missing device,
+ * a misaligned or empty request, or one larger than a bio's pages is read
+ * (or refused) here, synchronously.
+ */
+static void submit_batch_read(struct block_device *bdev,
+			      struct bsend_read_request *req,
+			      struct bsend_bio_read *read,
+			      struct bsend_read_batch *batch)
+{
+	struct bio *bio;
+
+	read->buf = req->buf;
+	read->len = req->len;
+	read->count = 0;
+	read->status = BLK_STS_OK;
+	read->batch = batch;
+	read->submitted = false;
+	req->result = 0;
+	if (!bdev) {
+		req->result = -ENODEV;
+		return;
+	}
+	if (!req->len || req->len > BSEND_READ_PAGES * PAGE_SIZE ||
+	    !IS_ALIGNED(req->physical, SECTOR_SIZE) ||
+	    !IS_ALIGNED(req->len, SECTOR_SIZE)) {
+		req->result = bsend_read_device(bdev, req->physical, req->buf,
+						req->len);
+		return;
+	}
+	bio = build_read_bio(bdev, req->physical, read);
+	if (IS_ERR(bio)) {
+		req->result = PTR_ERR(bio);
+		free_read_pages(read);
+		return;
+	}
+	bio->bi_private = read;
+	bio->bi_end_io = batch_read_end_io;
+	read->submitted = true;
+	atomic_inc(&batch->pending);
+	submit_bio(bio);
+}
+
+int bsend_read_devices(struct block_device **bdevs,
+		       struct bsend_read_request *reqs, size_t count)
+{
+	struct bsend_read_batch batch;
+	struct bsend_bio_read *reads;
+	struct blk_plug plug;
+	int first_error = 0;
+	size_t i;
+
+	if (!count)
+		return 0;
+	reads = bsend_host_alloc(array_size(count, sizeof(*reads)));
+	if (!reads) {
+		for (i = 0; i < count; i++)
+			reqs[i].result = -ENOMEM;
+		return -ENOMEM;
+	}
+	atomic_set(&batch.pending, 1);
+	init_completion(&batch.done);
+	blk_start_plug(&plug);
+	for (i = 0; i < count; i++)
+		submit_batch_read(bdevs[i], &reqs[i], &reads[i], &batch);
+	blk_finish_plug(&plug);
+	batch_put(&batch);
+	wait_for_completion_io(&batch.done);
+
+	for (i = 0; i < count; i++) {
+		if (reads[i].submitted) {
+			reqs[i].result = blk_status_to_errno(reads[i].status);
+			if (!reqs[i].result)
+				copy_pages(&reads[i]);
+			free_read_pages(&reads[i]);
+		}
+		if (reqs[i].result && !first_error)
+			first_error = reqs[i].result;
+	}
+	bsend_host_free(reads);
+	return first_error;
 }

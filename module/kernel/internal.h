@@ -44,4 +44,12 @@ long bsend_ioctl_tree_stats(struct bsend_ioctl_tree_stats_args __user *uargs);
 int bsend_read_device(struct block_device *bdev, u64 pos, void *buf,
 		      size_t len);
 
+struct bsend_read_request;
+
+/* bio_read.c: reads every request of reqs[0, count) from bdevs[i] (NULL:
+ * no such device, -ENODEV), submitting all the bios before waiting for
+ * any. Sets each request's result; returns the first failure, or 0. */
+int bsend_read_devices(struct block_device **bdevs,
+		       struct bsend_read_request *reqs, size_t count);
+
 #endif /* BSEND_KERNEL_INTERNAL_H */

@@ -5,6 +5,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
+#include <linux/overflow.h>
 #include <linux/uaccess.h>
 
 #include "module/core/platform.h"
@@ -180,19 +181,50 @@ void bsend_fs_request_release(struct bsend_fs_request *req)
 	req->subvol = NULL;
 }
 
-/* bsend_host_read(): reads one device of the request with bios. */
-int bsend_host_read(struct bsend_host_fs *fs, uint64_t devid,
-		    uint64_t physical, void *buf, size_t len)
+/* The block device of devid (any device for BSEND_ANY_DEVICE), or NULL. */
+static struct block_device *find_device(struct bsend_host_fs *fs, u64 devid)
 {
 	u32 i;
 
 	for (i = 0; i < fs->count; i++) {
 		struct file *file = fs->devices[i].file;
 
-		if (devid != BSEND_ANY_DEVICE && fs->devices[i].devid != devid)
-			continue;
-		return bsend_read_device(I_BDEV(file->f_mapping->host),
-					 physical, buf, len);
+		if (devid == BSEND_ANY_DEVICE || fs->devices[i].devid == devid)
+			return I_BDEV(file->f_mapping->host);
 	}
-	return -ENODEV;
+	return NULL;
+}
+
+/* bsend_host_read(): reads one device of the request with bios. */
+int bsend_host_read(struct bsend_host_fs *fs, uint64_t devid,
+		    uint64_t physical, void *buf, size_t len)
+{
+	struct block_device *bdev = find_device(fs, devid);
+
+	if (!bdev)
+		return -ENODEV;
+	return bsend_read_device(bdev, physical, buf, len);
+}
+
+/* bsend_host_read_many(): the whole batch's bios in flight at once. */
+int bsend_host_read_many(struct bsend_host_fs *fs,
+			 struct bsend_read_request *reqs, size_t count)
+{
+	struct block_device **bdevs;
+	size_t i;
+	int ret;
+
+	if (!count)
+		return 0;
+	bdevs = bsend_host_alloc(array_size(count, sizeof(*bdevs)));
+	if (!bdevs) {
+		for (i = 0; i < count; i++)
+			reqs[i].result = -ENOMEM;
+		return -ENOMEM;
+	}
+	for (i = 0; i < count; i++)
+		bdevs[i] = find_device(fs, reqs[i].devid);
+	ret = bsend_read_devices(bdevs, reqs, count);
+	bsend_host_free(bdevs);
+	return ret;
 }

@@ -224,6 +224,7 @@ Result<SendStats> FullSender::run()
 
 	commands_.set_last_ino(TRY(highest_inode(fs_, subvolume_.root)));
 	tree::TreePath path(fs_, subvolume_.root);
+	path.read_leaves_ahead();
 	Text inode_path;
 	for (bool more = TRY(path.search({kRootDir, 0, 0})); more; more = TRY(path.next())) {
 		format::Key key = path.key();

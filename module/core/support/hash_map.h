@@ -36,6 +36,18 @@ public:
 		}
 	}
 
+	bool contains(const K& key) const
+	{
+		if (slots_.empty())
+			return false;
+		for (usize i = home(key);; i = next(i)) {
+			if (!slots_[i].used)
+				return false;
+			if (slots_[i].key == key)
+				return true;
+		}
+	}
+
 	// Inserts or replaces the value of key.
 	Result<void> insert(const K& key, V value)
 	{

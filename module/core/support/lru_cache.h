@@ -37,6 +37,9 @@ public:
 		return &(*found)->value;
 	}
 
+	// Whether key is cached; its place in the recency order is unchanged.
+	bool contains(const K& key) const { return index_.contains(key); }
+
 	Result<void> put(const K& key, V value)
 	{
 		if (V* existing = get(key)) {

@@ -30,4 +30,11 @@ struct BlockExpectation {
 	u64 tree_id = 0;
 };
 
+// What the key pointer at slot of node (a node of tree tree_id) expects of
+// the child it points to.
+inline BlockExpectation child_expectation(const format::TreeBlockView& node, u32 slot, u64 tree_id)
+{
+	return {node.ptr_blockptr(slot), node.ptr_generation(slot), static_cast<u8>(node.level() - 1), tree_id};
+}
+
 } // namespace bsend::tree

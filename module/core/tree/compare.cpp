@@ -2,6 +2,7 @@
 
 #include "module/core/support/bytes.h"
 #include "module/core/support/errno.h"
+#include "module/core/tree/read_ahead.h"
 #include "module/core/tree/slot_search.h"
 
 namespace bsend::tree {
@@ -44,13 +45,72 @@ Result<void> TreeCompare::start(Cursor& cursor)
 	return {};
 }
 
-Result<void> TreeCompare::down(Cursor& cursor)
+namespace {
+
+// Whether the node a cursor stands in at level is the last of its level in
+// the tree: every node above it is at its last slot.
+bool is_last_of_level(const BlockRef* nodes, const u32* slots, u8 level, u8 root_level)
+{
+	for (u8 above = static_cast<u8>(level + 1); above <= root_level; above++)
+		if (slots[above] + 1 < nodes[above]->view().nritems())
+			return false;
+	return true;
+}
+
+bool same_pointer(const format::TreeBlockView& a, u32 a_slot, const format::TreeBlockView& b, u32 b_slot)
+{
+	return a.ptr_blockptr(a_slot) == b.ptr_blockptr(b_slot) &&
+	       a.ptr_generation(a_slot) == b.ptr_generation(b_slot);
+}
+
+} // namespace
+
+Result<void> TreeCompare::read_ahead_leaves(const Cursor& cursor, const Cursor& other)
+{
+	const format::TreeBlockView& node = cursor.block();
+	u32 slot = cursor.slots[1];
+	u64 tree_id = cursor.root.tree_id;
+	if (fs_.is_cached(child_expectation(node, slot, tree_id)))
+		return {};
+	// The other tree's level-1 node tells which of the next leaves are
+	// shared and will be stepped over. With no such node (the other tree
+	// ended, or is one leaf) every leaf is visited; past the end of that
+	// node, which leaves are shared is not known yet, unless it is the
+	// other tree's last node.
+	const format::TreeBlockView* theirs = nullptr;
+	bool theirs_is_last = true;
+	if (!other.ended && other.root.level >= 1) {
+		if (other.level > 1)
+			return {};
+		theirs = &other.nodes[1]->view();
+		theirs_is_last = is_last_of_level(other.nodes, other.slots, 1, other.root.level);
+	}
+	ReadAheadBatch batch(fs_.read_ahead_limit());
+	batch.add(child_expectation(node, slot, tree_id));
+	u32 j = theirs ? other.slots[1] : 0;
+	for (u32 i = slot + 1; i < node.nritems() && !batch.full(); i++) {
+		if (theirs) {
+			format::Key key = node.key(i);
+			while (j < theirs->nritems() && theirs->key(j) < key)
+				j++;
+			if (j >= theirs->nritems() && !theirs_is_last)
+				break;
+			if (j < theirs->nritems() && theirs->key(j) == key && same_pointer(node, i, *theirs, j))
+				continue;
+		}
+		batch.add(child_expectation(node, i, tree_id));
+	}
+	return fs_.read_ahead(batch.blocks());
+}
+
+Result<void> TreeCompare::down(Cursor& cursor, const Cursor* other)
 {
 	const format::TreeBlockView& node = cursor.block();
 	u32 slot = cursor.slots[cursor.level];
 	u8 child_level = static_cast<u8>(cursor.level - 1);
-	BlockRef child = TRY(fs_.read_block(
-		{node.ptr_blockptr(slot), node.ptr_generation(slot), child_level, cursor.root.tree_id}));
+	if (other && child_level == 0)
+		TRY(read_ahead_leaves(cursor, *other));
+	BlockRef child = TRY(fs_.read_block(child_expectation(node, slot, cursor.root.tree_id)));
 	if (child->view().nritems() == 0)
 		return Error::make(err::kCorrupt, "empty tree block below a node").at_bytenr(child->view().bytenr());
 	cursor.nodes[child_level] = bsend::move(child);
@@ -59,7 +119,7 @@ Result<void> TreeCompare::down(Cursor& cursor)
 	return {};
 }
 
-Result<void> TreeCompare::apply_move(Cursor& cursor, Move how)
+Result<void> TreeCompare::apply_move(Cursor& cursor, Move how, const Cursor& other)
 {
 	switch (how) {
 	case Move::kStay:
@@ -68,7 +128,7 @@ Result<void> TreeCompare::apply_move(Cursor& cursor, Move how)
 		cursor.step_over();
 		break;
 	case Move::kDown:
-		TRY(down(cursor));
+		TRY(down(cursor, &other));
 		break;
 	}
 	return {};
@@ -87,7 +147,7 @@ Result<void> TreeCompare::seek_after(Cursor& cursor, const format::Key& key)
 	}
 	while (cursor.level > 0) {
 		cursor.slots[cursor.level] = node_slot(cursor.block(), from);
-		TRY(down(cursor));
+		TRY(down(cursor, nullptr));
 	}
 	u32 nritems = cursor.block().nritems();
 	u32 slot = leaf_slot(cursor.block(), from);
@@ -128,8 +188,8 @@ Result<bool> TreeCompare::step(TreeChange* change)
 	while (true) {
 		Move left_move = left_move_, right_move = right_move_;
 		left_move_ = right_move_ = Move::kStay;
-		TRY(apply_move(left_, left_move));
-		TRY(apply_move(right_, right_move));
+		TRY(apply_move(left_, left_move, right_));
+		TRY(apply_move(right_, right_move, left_));
 
 		if (left_.ended && right_.ended)
 			return false;

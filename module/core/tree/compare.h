@@ -11,6 +11,11 @@
 // down. So the blocks read are the ones that differ, plus their parents: a
 // tree compared with itself costs its root block.
 //
+// Leaves are read ahead: when a cursor goes down from a node into a leaf
+// that is not cached, that leaf and the next ones of the node that the
+// compare will visit (those whose pointers the other tree's node does not
+// share) are read in one batch (Filesystem::read_ahead).
+//
 // Every block is read through Filesystem::read_block with what the parent
 // pointer expects. A bad block (freed and reused under a long send, or
 // corrupt) is told apart as TreePath does it: the newest superblock is
@@ -76,8 +81,11 @@ private:
 
 	Result<bool> step(TreeChange* change);
 	Result<void> start(Cursor& cursor);
-	Result<void> down(Cursor& cursor);
-	Result<void> apply_move(Cursor& cursor, Move how);
+	// Goes down to the child at the cursor's slot; reads leaves ahead
+	// against other's node, unless other is null.
+	Result<void> down(Cursor& cursor, const Cursor* other);
+	Result<void> read_ahead_leaves(const Cursor& cursor, const Cursor& other);
+	Result<void> apply_move(Cursor& cursor, Move how, const Cursor& other);
 	// Puts the cursor on the first item after key, from its root.
 	Result<void> seek_after(Cursor& cursor, const format::Key& key);
 	// After an error from step(): true when the trees were re-rooted at a

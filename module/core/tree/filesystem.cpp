@@ -128,7 +128,11 @@ Result<BlockRef> Filesystem::read_copy(const BlockExpectation& expect, const Str
 	int ret = bsend_host_read(host_, copy.devid, copy.physical, bytes.data(), bytes.size());
 	if (ret < 0)
 		return Error::make(-ret, "cannot read tree block").at_bytenr(expect.bytenr).mismatch(copy.devid, copy.physical);
+	return check_block(expect, bsend::move(bytes));
+}
 
+Result<BlockRef> Filesystem::check_block(const BlockExpectation& expect, Vec<u8> bytes)
+{
 	Bytes raw(bytes.data(), bytes.size());
 	auto view = TRY(format::TreeBlockView::over(raw, expect.bytenr));
 	u8 digest[BSEND_CSUM_MAX];

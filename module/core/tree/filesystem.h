@@ -19,11 +19,18 @@ struct TreeRoot {
 	u8 level = 0;
 };
 
+// What the reader did: its reads, cache hits and recoveries.
 struct ReaderStats {
 	u64 blocks_read = 0;	// blocks read from the devices and validated
 	u64 cache_hits = 0;
 	u64 refreshes = 0;	// superblock re-reads after a bad block
+	u64 blocks_read_ahead = 0;	// of blocks_read, those read by read_ahead()
+	u64 read_ahead_batches = 0;	// batches of host reads read_ahead() issued
 };
+
+// The most blocks one read_ahead() reads in a batch: enough to keep a device
+// busy, few enough that the batch's buffers stay small.
+constexpr usize kReadAheadMaxBlocks = 16;
 
 class Filesystem {
 public:
@@ -44,6 +51,26 @@ public:
 	// next copy. Fails with -EUCLEAN naming the bytenr and the mismatch.
 	Result<BlockRef> read_block(const BlockExpectation& expect);
 
+	// Whether the block is in the cache; its place in the cache's recency
+	// order is unchanged.
+	bool is_cached(const BlockExpectation& expect) const
+	{
+		return cache_.contains({expect.bytenr, expect.generation});
+	}
+
+	// The most blocks one read_ahead() reads: kReadAheadMaxBlocks, or a
+	// quarter of the cache when that is less, so that a batch does not
+	// push out of the cache the blocks it read before they are used.
+	usize read_ahead_limit() const;
+
+	// Reads ahead the blocks of `blocks` that are not cached, the first
+	// read_ahead_limit() of them, in one batch of host reads, each from its
+	// first copy; validates each as read_block() does and caches the valid
+	// ones. Advisory: a block that cannot be mapped, read or validated is
+	// left out, for read_block() to read again and report. Fails only when
+	// out of memory.
+	Result<void> read_ahead(Span<const BlockExpectation> blocks);
+
 	// Re-reads the primary superblock. Returns true when a newer commit is
 	// on disk, after reloading the chunk map from it.
 	Result<bool> refresh();
@@ -58,6 +85,9 @@ public:
 private:
 	Result<void> load_chunks();
 	Result<BlockRef> read_copy(const BlockExpectation& expect, const Stripe& copy);
+	// Validates the bytes read for expect: checksum, bytenr, fsid, level,
+	// generation, owner, layout. Fails with -EUCLEAN naming the mismatch.
+	Result<BlockRef> check_block(const BlockExpectation& expect, Vec<u8> bytes);
 
 	struct CacheKey {
 		u64 bytenr = 0;

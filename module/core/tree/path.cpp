@@ -1,6 +1,7 @@
 #include "module/core/tree/path.h"
 
 #include "module/core/support/errno.h"
+#include "module/core/tree/read_ahead.h"
 #include "module/core/tree/slot_search.h"
 
 namespace bsend::tree {
@@ -15,6 +16,13 @@ void TreePath::release()
 Result<BlockRef> TreePath::read_child(const format::TreeBlockView& node, u32 slot, u8 child_level)
 {
 	return fs_.read_block({node.ptr_blockptr(slot), node.ptr_generation(slot), child_level, root_.tree_id});
+}
+
+Result<void> TreePath::maybe_read_ahead(const format::TreeBlockView& node, u32 slot)
+{
+	if (!read_ahead_ || node.level() != 1)
+		return {};
+	return read_ahead_children(fs_, node, slot, root_.tree_id);
 }
 
 Result<bool> TreePath::recover(const Error& error)
@@ -41,6 +49,7 @@ Result<bool> TreePath::search_once(const format::Key& key)
 	for (u8 level = root_.level; level > 0; level--) {
 		const format::TreeBlockView& node = nodes_[level]->view();
 		slots_[level] = node_slot(node, key);
+		TRY(maybe_read_ahead(node, slots_[level]));
 		nodes_[level - 1] = TRY(read_child(node, slots_[level], level - 1));
 	}
 	u32 nritems = leaf().nritems();
@@ -72,6 +81,8 @@ Result<void> TreePath::descend_from(u8 level, Step step)
 {
 	for (; level > 0; level--) {
 		const format::TreeBlockView& node = nodes_[level]->view();
+		if (step == Step::kNext)
+			TRY(maybe_read_ahead(node, slots_[level]));
 		nodes_[level - 1] = TRY(read_child(node, slots_[level], level - 1));
 		const format::TreeBlockView& child = nodes_[level - 1]->view();
 		if (child.nritems() == 0)

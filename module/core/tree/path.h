@@ -15,6 +15,11 @@ class TreePath {
 public:
 	TreePath(Filesystem& fs, const TreeRoot& root) : fs_(fs), root_(root) {}
 
+	// For a scan of the tree in key order (search, then next after next):
+	// when the path enters a leaf that is not cached, it reads that leaf
+	// and the next ones of the same node ahead, in one batch.
+	void read_leaves_ahead() { read_ahead_ = true; }
+
 	// Moves to the first item whose key is >= key; false if there is none.
 	Result<bool> search(const format::Key& key);
 	// Moves to the last item whose key is <= key; false if there is none.
@@ -39,6 +44,9 @@ private:
 	Result<void> read_root();
 	Result<void> descend_from(u8 level, Step step);
 	Result<BlockRef> read_child(const format::TreeBlockView& node, u32 slot, u8 child_level);
+	// Reads ahead the leaves from the one at slot of node, with
+	// read_leaves_ahead() and when node is a level-1 node.
+	Result<void> maybe_read_ahead(const format::TreeBlockView& node, u32 slot);
 	// After an error from an operation: true when the caller should redo
 	// it, the tree having been re-rooted at a newer commit.
 	Result<bool> recover(const Error& error);
@@ -61,6 +69,7 @@ private:
 	u32 slots_[BTRFS_MAX_LEVEL] = {};
 	bool positioned_ = false;	// at a valid item of nodes_[0]
 	bool retried_ = false;
+	bool read_ahead_ = false;
 };
 
 } // namespace bsend::tree

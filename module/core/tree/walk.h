@@ -1,9 +1,11 @@
 // Visits every block of one tree, depth first, each node before its
 // children and children in key order (the order of dump-tree --dfs). The
 // stack is explicit and bounded by BTRFS_MAX_LEVEL, never by the tree.
+// Leaves are read ahead, in batches of the next leaves of their node.
 #pragma once
 
 #include "module/core/tree/filesystem.h"
+#include "module/core/tree/read_ahead.h"
 
 namespace bsend::tree {
 
@@ -27,9 +29,10 @@ template <typename Visit> Result<void> walk_blocks(Filesystem& fs, const TreeRoo
 			continue;
 		}
 		u32 slot = frame.next_slot++;
+		if (node.level() == 1)
+			TRY(read_ahead_children(fs, node, slot, root.tree_id));
 		Frame& child = stack[depth + 1];
-		child.block = TRY(fs.read_block(
-			{node.ptr_blockptr(slot), node.ptr_generation(slot), static_cast<u8>(node.level() - 1), root.tree_id}));
+		child.block = TRY(fs.read_block(child_expectation(node, slot, root.tree_id)));
 		child.next_slot = 0;
 		TRY(visit(child.block->view()));
 		depth++;

@@ -1,0 +1,38 @@
+// Reading tree blocks ahead of a walk that will need them: a bounded batch
+// of child pointers, and the read-ahead of a node's next children for scans
+// that go through a tree in key order.
+#pragma once
+
+#include "module/core/tree/filesystem.h"
+
+namespace bsend::tree {
+
+// Up to kReadAheadMaxBlocks blocks gathered for Filesystem::read_ahead(), in
+// the order they will be read.
+class ReadAheadBatch {
+public:
+	// At most limit blocks (and never more than kReadAheadMaxBlocks).
+	explicit ReadAheadBatch(usize limit) : limit_(limit < kReadAheadMaxBlocks ? limit : kReadAheadMaxBlocks) {}
+
+	bool full() const { return count_ >= limit_; }
+	// Adds the block unless the batch is full.
+	void add(const BlockExpectation& expect)
+	{
+		if (!full())
+			blocks_[count_++] = expect;
+	}
+	Span<const BlockExpectation> blocks() const { return {blocks_, count_}; }
+
+private:
+	BlockExpectation blocks_[kReadAheadMaxBlocks];
+	usize count_ = 0;
+	usize limit_;
+};
+
+// For a scan that visits every child of node from slot on, in key order:
+// when the child at slot is not cached (the scan is about to read it),
+// reads it and the children after it in one batch of at most
+// fs.read_ahead_limit() blocks. Reads nothing when it is cached.
+Result<void> read_ahead_children(Filesystem& fs, const format::TreeBlockView& node, u32 slot, u64 tree_id);
+
+} // namespace bsend::tree
