@@ -21,6 +21,7 @@
 #include "module/core/tree/walk.h"
 #include "module/posix/alloc.h"
 #include "module/posix/image.h"
+#include "tests/unit/snapshot_fixture.h"
 #include "tests/unit/test_image.h"
 
 using namespace bsend;
@@ -153,30 +154,7 @@ std::vector<Change> compared(tree::Filesystem& fs, const tree::TreeRoot& left, c
 	return changes;
 }
 
-class ReadAhead : public testing::Test {
-protected:
-	static void SetUpTestSuite()
-	{
-		char name[] = "/tmp/bsend-test-read-ahead-XXXXXX";
-		int fd = mkstemp(name);
-		ASSERT_GE(fd, 0);
-		close(fd);
-		path = new std::string(name);
-		test::run_command(std::string("btrfs-image -r ") + BSEND_SOURCE_DIR +
-				  "/tests/fixtures/snapshots-4k.btrfs-image " + *path + " 2>&1");
-	}
-	static void TearDownTestSuite()
-	{
-		unlink(path->c_str());
-		delete path;
-		path = nullptr;
-	}
-	void TearDown() override { EXPECT_EQ(posix::allocations_outstanding(), 0); }
-
-	static std::string* path;
-};
-
-std::string* ReadAhead::path;
+class ReadAhead : public test::SnapshotFixtureTest {};
 
 } // namespace
 

@@ -26,6 +26,7 @@
 #include "module/core/tree/walk.h"
 #include "module/posix/alloc.h"
 #include "module/posix/image.h"
+#include "tests/unit/snapshot_fixture.h"
 #include "tests/unit/test_image.h"
 
 using namespace bsend;
@@ -206,30 +207,7 @@ TestImage* UnrelatedSubvolumes::image;
 // read-only snapshot "snap1", files created, deleted, renamed, modified,
 // truncated, given xattrs, a mode and a hard link, then "snap2". Restored
 // once per test process from the committed btrfs-image metadata.
-class SnapshotPair : public testing::Test {
-protected:
-	static void SetUpTestSuite()
-	{
-		char name[] = "/tmp/bsend-test-snapshots-XXXXXX";
-		int fd = mkstemp(name);
-		ASSERT_GE(fd, 0);
-		close(fd);
-		path = new std::string(name);
-		test::run_command(std::string("btrfs-image -r ") + BSEND_SOURCE_DIR +
-				  "/tests/fixtures/snapshots-4k.btrfs-image " + *path + " 2>&1");
-	}
-	static void TearDownTestSuite()
-	{
-		unlink(path->c_str());
-		delete path;
-		path = nullptr;
-	}
-	void TearDown() override { EXPECT_EQ(posix::allocations_outstanding(), 0); }
-
-	static std::string* path;
-};
-
-std::string* SnapshotPair::path;
+class SnapshotPair : public test::SnapshotFixtureTest {};
 
 } // namespace
 
