@@ -24,8 +24,11 @@ int run_info_command(const std::vector<std::string> &args, std::ostream &out,
 		       "\n"
 		       "Show the loaded bsend module's version, the stream"
 		       " versions and send flags\n"
-		       "it accepts, and its outstanding allocations (generic"
-		       " netlink GET_INFO).\n"
+		       "it accepts, its outstanding allocations, and the peak"
+		       " of its allocated\n"
+		       "bytes since the last send that started while no other"
+		       " was in flight\n"
+		       "(generic netlink GET_INFO).\n"
 		       "\n"
 		    << visible;
 		return kExitSuccess;

@@ -28,6 +28,8 @@ nla_policy *info_policy()
 					 sizeof(std::uint64_t)};
 	policy[BSEND_ATTR_ALLOCATIONS] = {NLA_U64, sizeof(std::uint64_t),
 					  sizeof(std::uint64_t)};
+	policy[BSEND_ATTR_SEND_PEAK_MEMORY] = {NLA_U64, sizeof(std::uint64_t),
+					       sizeof(std::uint64_t)};
 	return policy;
 }
 
@@ -44,6 +46,8 @@ const char *attribute_name(int type)
 		return "SEND_FLAGS";
 	case BSEND_ATTR_ALLOCATIONS:
 		return "ALLOCATIONS";
+	case BSEND_ATTR_SEND_PEAK_MEMORY:
+		return "SEND_PEAK_MEMORY";
 	default:
 		return "unknown";
 	}
@@ -83,7 +87,8 @@ Result<ModuleInfo> parse_module_info(const nlmsghdr *reply)
 				 nl_geterror(err));
 	// The attributes GET_INFO carries; the others belong to LIST and CANCEL.
 	for (int type : {BSEND_ATTR_MODULE_VERSION, BSEND_ATTR_PROTO_MIN, BSEND_ATTR_PROTO_MAX,
-			 BSEND_ATTR_SEND_FLAGS, BSEND_ATTR_ALLOCATIONS}) {
+			 BSEND_ATTR_SEND_FLAGS, BSEND_ATTR_ALLOCATIONS,
+			 BSEND_ATTR_SEND_PEAK_MEMORY}) {
 		if (!attrs[type])
 			return bad_reply(std::string("lacks attribute ") +
 					 attribute_name(type));
@@ -95,6 +100,7 @@ Result<ModuleInfo> parse_module_info(const nlmsghdr *reply)
 	info.proto_max = nla_get_u32(attrs[BSEND_ATTR_PROTO_MAX]);
 	info.send_flags = nla_get_u64(attrs[BSEND_ATTR_SEND_FLAGS]);
 	info.allocations = nla_get_u64(attrs[BSEND_ATTR_ALLOCATIONS]);
+	info.send_peak_memory = nla_get_u64(attrs[BSEND_ATTR_SEND_PEAK_MEMORY]);
 	return info;
 }
 
@@ -138,7 +144,9 @@ std::string format_module_info(const ModuleInfo &info)
 	       "send flags: " + hex(info.send_flags) + " (" +
 	       send_flag_names(info.send_flags) + ")\n" +
 	       "allocations outstanding: " + std::to_string(info.allocations) +
-	       "\n";
+	       "\n" +
+	       "send peak memory: " + std::to_string(info.send_peak_memory) +
+	       " bytes\n";
 }
 
 }  // namespace sendctl

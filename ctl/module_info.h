@@ -18,6 +18,8 @@ struct ModuleInfo {
 	std::uint32_t proto_max = 0;	// highest stream version written
 	std::uint64_t send_flags = 0;	// BTRFS_SEND_FLAG_* accepted
 	std::uint64_t allocations = 0;	// module allocations outstanding
+	// Peak bytes allocated since the last send that started alone.
+	std::uint64_t send_peak_memory = 0;
 };
 
 // Parses a BSEND_CMD_GET_INFO reply (a generic netlink message). Every

@@ -115,7 +115,8 @@ struct bsend_ioctl_tree_stats_args {
 	__u64 blocks;			/* tree blocks visited */
 	__u64 items;			/* leaf items */
 	__u64 inodes;			/* INODE_ITEM items */
-	__u64 peak_memory;		/* module allocation peak, bytes */
+	__u64 peak_memory;		/* module allocation peak since the
+					 * load, bytes */
 };
 
 #define BSEND_IOCTL_MAGIC 0xb5
@@ -137,7 +138,8 @@ struct bsend_ioctl_tree_stats_args {
 
 enum bsend_genl_cmd {
 	BSEND_CMD_UNSPEC,
-	BSEND_CMD_GET_INFO,	/* reply: MODULE_VERSION, PROTO_*, SEND_FLAGS */
+	BSEND_CMD_GET_INFO,	/* reply: MODULE_VERSION, PROTO_*, SEND_FLAGS,
+				 * ALLOCATIONS, SEND_PEAK_MEMORY */
 	BSEND_CMD_LIST,		/* dump: one message per send in flight, its
 				 * SEND_ID, PID, SUBVOL_ID, SUBVOL_PATH,
 				 * PARENT_ID, BYTES, INODES, CURRENT_INO,
@@ -180,6 +182,11 @@ enum bsend_genl_attr {
 					 * send ended with */
 	BSEND_ATTR_SUBVOL_PATH,		/* string: the subvolume sent, as the
 					 * sender's mount namespace shows it */
+	BSEND_ATTR_SEND_PEAK_MEMORY,	/* u64: the peak of the bytes the
+					 * module held allocated since the last
+					 * send that started while no other was
+					 * in flight; read after a send that ran
+					 * alone, its peak memory */
 	__BSEND_ATTR_MAX,
 };
 #define BSEND_ATTR_MAX (__BSEND_ATTR_MAX - 1)

@@ -3,7 +3,9 @@
  * The counted allocator behind bsend_host_alloc(), used by the engine's
  * operator new and by the glue itself. Every block carries a small header
  * with its size, so that the module knows how many blocks and bytes are
- * outstanding and the peak number of bytes; a non-zero count at unload is a
+ * outstanding and two peaks of the bytes outstanding: since the load, and
+ * since the last send that started while no other was in flight (the
+ * memory of one send, for the benchmarks). A non-zero count at unload is a
  * leak and is logged as an error.
  */
 #include <linux/atomic.h>
@@ -25,14 +27,21 @@ struct bsend_alloc_header {
 static atomic_long_t outstanding_blocks = ATOMIC_LONG_INIT(0);
 static atomic_long_t outstanding_bytes = ATOMIC_LONG_INIT(0);
 static atomic_long_t peak_bytes = ATOMIC_LONG_INIT(0);
+static atomic_long_t send_peak_bytes = ATOMIC_LONG_INIT(0);
+
+/* Raises *peak to bytes if it is lower. */
+static void raise_peak(atomic_long_t *peak, long bytes)
+{
+	long seen = atomic_long_read(peak);
+
+	while (bytes > seen && !atomic_long_try_cmpxchg(peak, &seen, bytes))
+		;
+}
 
 static void note_peak(long bytes)
 {
-	long peak = atomic_long_read(&peak_bytes);
-
-	while (bytes > peak &&
-	       !atomic_long_try_cmpxchg(&peak_bytes, &peak, bytes))
-		;
+	raise_peak(&peak_bytes, bytes);
+	raise_peak(&send_peak_bytes, bytes);
 }
 
 void *bsend_host_alloc(size_t size)
@@ -77,4 +86,16 @@ long bsend_alloc_outstanding(void)
 size_t bsend_alloc_bytes_peak(void)
 {
 	return atomic_long_read(&peak_bytes);
+}
+
+void bsend_alloc_restart_send_peak(void)
+{
+	/* An allocation between the two steps raises the peak again. */
+	atomic_long_set(&send_peak_bytes, 0);
+	raise_peak(&send_peak_bytes, atomic_long_read(&outstanding_bytes));
+}
+
+size_t bsend_alloc_send_peak(void)
+{
+	return atomic_long_read(&send_peak_bytes);
 }

@@ -31,7 +31,9 @@ static int bsend_genl_get_info(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(reply, BSEND_ATTR_SEND_FLAGS, BSEND_SEND_FLAG_MASK,
 			      BSEND_ATTR_UNSPEC) ||
 	    nla_put_u64_64bit(reply, BSEND_ATTR_ALLOCATIONS,
-			      bsend_alloc_outstanding(), BSEND_ATTR_UNSPEC))
+			      bsend_alloc_outstanding(), BSEND_ATTR_UNSPEC) ||
+	    nla_put_u64_64bit(reply, BSEND_ATTR_SEND_PEAK_MEMORY,
+			      bsend_alloc_send_peak(), BSEND_ATTR_UNSPEC))
 		goto too_big;
 	genlmsg_end(reply, header);
 	return genlmsg_reply(reply, info);

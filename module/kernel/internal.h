@@ -12,7 +12,13 @@ struct bsend_ioctl_tree_stats_args;
 
 /* alloc.c: the counted allocator behind bsend_host_alloc(). */
 long bsend_alloc_outstanding(void);
+/* The peak of the bytes outstanding since the module was loaded. */
 size_t bsend_alloc_bytes_peak(void);
+/* Starts the send peak again from the bytes outstanding now: called when a
+ * send starts while no other is in flight. */
+void bsend_alloc_restart_send_peak(void);
+/* The peak of the bytes outstanding since the last such restart. */
+size_t bsend_alloc_send_peak(void);
 
 /* checksum.c: allocates the crc32c transform (which the stream needs) and
  * frees every transform at exit. */

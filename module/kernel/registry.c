@@ -21,6 +21,11 @@ void bsend_registry_add(struct bsend_host_send *send)
 	send->pid = task_tgid_nr(current);
 	send->start_time = ktime_get_real_ns();
 	mutex_lock(&sends_lock);
+	/* The first send in flight starts the send peak (GET_INFO's
+	 * SEND_PEAK_MEMORY) again, so that it measures this send and those
+	 * that overlap it. */
+	if (list_empty(&sends))
+		bsend_alloc_restart_send_peak();
 	list_add_tail(&send->node, &sends);
 	mutex_unlock(&sends_lock);
 }

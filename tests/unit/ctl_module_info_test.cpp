@@ -41,6 +41,7 @@ Message full_reply()
 	nla_put(msg.get(), BSEND_ATTR_UNSPEC, 0, nullptr);
 	nla_put_u64(msg.get(), BSEND_ATTR_SEND_FLAGS, BTRFS_SEND_FLAG_MASK);
 	nla_put_u64(msg.get(), BSEND_ATTR_ALLOCATIONS, 7);
+	nla_put_u64(msg.get(), BSEND_ATTR_SEND_PEAK_MEMORY, 1 << 20);
 	return msg;
 }
 
@@ -61,6 +62,7 @@ TEST(ModuleInfo, ParsesTheModulesReply)
 	EXPECT_EQ(info.value().proto_max, 2u);
 	EXPECT_EQ(info.value().send_flags, std::uint64_t{BTRFS_SEND_FLAG_MASK});
 	EXPECT_EQ(info.value().allocations, 7u);
+	EXPECT_EQ(info.value().send_peak_memory, 1u << 20);
 }
 
 TEST(ModuleInfo, RejectsAMissingAttribute)
@@ -118,7 +120,7 @@ TEST(ModuleInfo, NamesSetFlagsInBitOrder)
 		  "version 0x100");
 }
 
-TEST(ModuleInfo, PrintsTheFourLines)
+TEST(ModuleInfo, PrintsTheFiveLines)
 {
 	ModuleInfo info;
 	info.module_version = "0.1.0";
@@ -126,12 +128,14 @@ TEST(ModuleInfo, PrintsTheFourLines)
 	info.proto_max = 2;
 	info.send_flags = BTRFS_SEND_FLAG_MASK;
 	info.allocations = 0;
+	info.send_peak_memory = 4096;
 	EXPECT_EQ(format_module_info(info),
 		  "module version: 0.1.0\n"
 		  "stream versions: 1-2\n"
 		  "send flags: 0x1f (no-file-data omit-stream-header"
 		  " omit-end-cmd version compressed)\n"
-		  "allocations outstanding: 0\n");
+		  "allocations outstanding: 0\n"
+		  "send peak memory: 4096 bytes\n");
 }
 
 }  // namespace
