@@ -11,6 +11,9 @@
 #   make soak-incremental SEEDS=N [FIRST_SEED=S]   the random incremental-send
 #                         test (VM case 012's generator) for N seeds, per KVER
 #   make vm-incremental-big   VM case 011 at full size (100k, 20k), per KVER
+#   make bench [SCALE=N] [WORKLOADS="a b"]   issue 7's benchmarks against the
+#                         in-kernel send, sizes divided by SCALE (default 1,
+#                         hours under TCG), per KVER; bench/results/
 #   make soak-incremental-offline SEEDS=N [FIRST_SEED=S]   the same kind of
 #                         random test offline (sendctl --image against the
 #                         host kernel's btrfs send, loop devices, root)
@@ -39,7 +42,7 @@ UAPI_DIRS := linux asm-generic
 MODULE_SOURCES := Kbuild $(shell cd $(REPO) && find module uapi -name '*.[ch]' -o -name '*.cpp')
 
 .PHONY: all module user check unit vm fuzz demo print-kvers clean soak-incremental soak-incremental-offline \
-	vm-incremental-big $(KVER)
+	vm-incremental-big bench $(KVER)
 
 all: module user
 
@@ -109,6 +112,15 @@ soak-incremental-offline: user
 vm-incremental-big: module user
 	@status=0; for k in $(KVER); do \
 		$(REPO)/tests/vm/helpers/vm-incremental-big $$k || status=1; \
+	done; exit $$status
+
+# The benchmarks of issue 7, one boot per KVER; the table and chart go to
+# bench/results/. WORKLOADS limits them to some (tests/vm/helpers/bench --help).
+SCALE ?= 1
+WORKLOADS ?=
+bench: module user
+	@status=0; for k in $(KVER); do \
+		$(REPO)/tests/vm/helpers/bench-vm $$k $(SCALE) $(WORKLOADS) || status=1; \
 	done; exit $$status
 
 print-kvers:
