@@ -101,6 +101,15 @@ def make_tree(root, count, size, first=0, per_dir=64):
     return paths
 
 
+def empty(top, scale):
+    """0: an empty subvolume; a full send. Not one of the issue's: what a
+    send costs whatever it sends (starting the tools, opening the devices,
+    reading the roots), to read the other rows against."""
+    vol = subvolume(top, 'empty')
+    snap = snapshot(vol, 'empty.snap')
+    return [Send('0 empty subvolume, full', 0, snap)]
+
+
 def mixed_data(top, scale):
     """1: one 1 GiB file and 1k files of 1 MiB; a full send."""
     vol = subvolume(top, 'mixed-data')
@@ -236,8 +245,9 @@ def one_extent(top, scale):
     return [Send('5 one extent, 5k references, full', 5, snap)]
 
 
-# In the issue's order.
+# In the issue's order, after the baseline.
 WORKLOADS = [
+    ('empty', empty),
     ('mixed-data', mixed_data),
     ('small-inline', small_inline),
     ('move-all', move_all),
