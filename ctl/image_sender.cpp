@@ -65,6 +65,11 @@ Result<SendSummary> send_image(const SendOptions &options)
 	bsend::stream::DiscardSink discard_sink;
 	bsend::stream::Sink &sink = options.dry_run ? static_cast<bsend::stream::Sink &>(discard_sink)
 						    : host_sink;
+	if (!options.dry_run) {
+		auto ready = host_sink.init();
+		if (!ready.is_ok())
+			return engine_error("cannot start the stream", ready.error());
+	}
 	auto writer = bsend::stream::StreamWriter::create(sink, 1);
 	if (!writer.is_ok())
 		return engine_error("cannot start the stream", writer.error());
@@ -82,6 +87,11 @@ Result<SendSummary> send_image(const SendOptions &options)
 	if (!sent.is_ok())
 		return engine_error("cannot send subvolume " + options.image_subvol + " of " + options.image,
 				    sent.error());
+	if (!options.dry_run) {
+		auto flushed = host_sink.flush();
+		if (!flushed.is_ok())
+			return engine_error("cannot write the stream", flushed.error());
+	}
 	SendSummary summary;
 	summary.stream_bytes = writer.value().bytes_written();
 	summary.data_bytes = sent.value().data_bytes;

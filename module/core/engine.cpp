@@ -64,6 +64,8 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	stream::HostSink host_sink(out);
 	stream::DiscardSink discard_sink;
 	stream::Sink& sink = dry_run ? static_cast<stream::Sink&>(discard_sink) : host_sink;
+	if (!dry_run)
+		TRY(host_sink.init());
 	auto writer = TRY(stream::StreamWriter::create(sink, params.version));
 	send::HostFileData host_data(files, params.subvolume);
 	send::PlaceholderFileData placeholder_data;
@@ -79,6 +81,8 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	options.control = control;
 	auto sent = TRY(options.parent ? send::incremental_send(*fs, data, writer, options)
 				       : send::full_send(*fs, data, writer, options));
+	if (!dry_run)
+		TRY(host_sink.flush());
 	bsend_send_stats stats = {};
 	stats.inodes = sent.inodes;
 	stats.commands = sent.commands;

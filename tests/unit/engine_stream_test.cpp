@@ -6,12 +6,15 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
+#include "module/core/stream/host_sink.h"
 #include "module/core/stream/writer.h"
 #include "module/core/support/endian.h"
 #include "module/core/support/errno.h"
 #include "module/posix/alloc.h"
+#include "module/posix/output.h"
 #include "tests/unit/test_image.h"
 
 using namespace bsend;
@@ -170,4 +173,40 @@ TEST_F(Stream, BtrfsReceiveDumpParsesEveryCommandKind)
 	EXPECT_NE(dump.find("gid=100 uid=1000"), std::string::npos) << dump;
 	EXPECT_NE(dump.find("utimes"), std::string::npos) << dump;
 	EXPECT_NE(dump.find("transid=7"), std::string::npos) << dump;
+}
+
+// HostSink gathers writes: nothing reaches the fd until the batch is full
+// or flushed, and what arrives is every byte in order, large writes too.
+TEST_F(Stream, HostSinkGathersWritesUntilFlush)
+{
+	char name[] = "/tmp/bsend-test-sink-XXXXXX";
+	int fd = mkstemp(name);
+	ASSERT_GE(fd, 0);
+	unlink(name);
+	{
+		bsend_host_out out{fd};
+		stream::HostSink sink(&out);
+		ASSERT_TRUE(sink.init().is_ok());
+		std::vector<uint8_t> expected;
+		for (unsigned i = 0; i < 1000; i++) {
+			uint8_t command[100];
+			memset(command, static_cast<int>(i), sizeof(command));
+			ASSERT_TRUE(sink.write(Bytes(command, sizeof(command))).is_ok());
+			expected.insert(expected.end(), command, command + sizeof(command));
+		}
+		EXPECT_EQ(lseek(fd, 0, SEEK_END), 0) << "100,000 bytes fit one batch";
+		std::vector<uint8_t> large(stream::HostSink::kBatchBytes + 1, 0xab);
+		ASSERT_TRUE(sink.write(Bytes(large.data(), large.size())).is_ok());
+		expected.insert(expected.end(), large.begin(), large.end());
+		uint8_t tail[7] = {1, 2, 3, 4, 5, 6, 7};
+		ASSERT_TRUE(sink.write(Bytes(tail, sizeof(tail))).is_ok());
+		expected.insert(expected.end(), tail, tail + sizeof(tail));
+		EXPECT_EQ(lseek(fd, 0, SEEK_END), static_cast<off_t>(expected.size() - sizeof(tail)));
+		ASSERT_TRUE(sink.flush().is_ok());
+		std::vector<uint8_t> written(expected.size() + 1);
+		ASSERT_EQ(pread(fd, written.data(), written.size(), 0), static_cast<ssize_t>(expected.size()));
+		written.resize(expected.size());
+		EXPECT_TRUE(written == expected);
+	}
+	close(fd);
 }
