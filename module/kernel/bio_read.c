@@ -187,8 +187,9 @@ static void submit_batch_read(struct block_device *bdev,
 	submit_bio(bio);
 }
 
-int bsend_read_devices(struct block_device **bdevs,
-		       struct bsend_read_request *reqs, size_t count)
+int bsend_read_devices(struct block_device *(*device_of)(void *ctx, u64 devid),
+		       void *ctx, struct bsend_read_request *reqs,
+		       size_t count)
 {
 	struct bsend_read_batch batch;
 	struct bsend_bio_read *reads;
@@ -208,7 +209,8 @@ int bsend_read_devices(struct block_device **bdevs,
 	init_completion(&batch.done);
 	blk_start_plug(&plug);
 	for (i = 0; i < count; i++)
-		submit_batch_read(bdevs[i], &reqs[i], &reads[i], &batch);
+		submit_batch_read(device_of(ctx, reqs[i].devid), &reqs[i],
+				  &reads[i], &batch);
 	blk_finish_plug(&plug);
 	batch_put(&batch);
 	wait_for_completion_io(&batch.done);

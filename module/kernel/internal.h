@@ -52,10 +52,12 @@ int bsend_read_device(struct block_device *bdev, u64 pos, void *buf,
 
 struct bsend_read_request;
 
-/* bio_read.c: reads every request of reqs[0, count) from bdevs[i] (NULL:
- * no such device, -ENODEV), submitting all the bios before waiting for
- * any. Sets each request's result; returns the first failure, or 0. */
-int bsend_read_devices(struct block_device **bdevs,
-		       struct bsend_read_request *reqs, size_t count);
+/* bio_read.c: reads every request of reqs[0, count) from the block device
+ * device_of(ctx, devid) gives for it (NULL: no such device, -ENODEV),
+ * submitting all the bios before waiting for any. Sets each request's
+ * result; returns the first failure, or 0. */
+int bsend_read_devices(struct block_device *(*device_of)(void *ctx, u64 devid),
+		       void *ctx, struct bsend_read_request *reqs,
+		       size_t count);
 
 #endif /* BSEND_KERNEL_INTERNAL_H */

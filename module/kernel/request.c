@@ -5,7 +5,6 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
-#include <linux/overflow.h>
 #include <linux/uaccess.h>
 
 #include "module/core/platform.h"
@@ -206,25 +205,14 @@ int bsend_host_read(struct bsend_host_fs *fs, uint64_t devid,
 	return bsend_read_device(bdev, physical, buf, len);
 }
 
+static struct block_device *device_of_fs(void *fs, u64 devid)
+{
+	return find_device(fs, devid);
+}
+
 /* bsend_host_read_many(): the whole batch's bios in flight at once. */
 int bsend_host_read_many(struct bsend_host_fs *fs,
 			 struct bsend_read_request *reqs, size_t count)
 {
-	struct block_device **bdevs;
-	size_t i;
-	int ret;
-
-	if (!count)
-		return 0;
-	bdevs = bsend_host_alloc(array_size(count, sizeof(*bdevs)));
-	if (!bdevs) {
-		for (i = 0; i < count; i++)
-			reqs[i].result = -ENOMEM;
-		return -ENOMEM;
-	}
-	for (i = 0; i < count; i++)
-		bdevs[i] = find_device(fs, reqs[i].devid);
-	ret = bsend_read_devices(bdevs, reqs, count);
-	bsend_host_free(bdevs);
-	return ret;
+	return bsend_read_devices(device_of_fs, fs, reqs, count);
 }
