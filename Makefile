@@ -11,7 +11,7 @@
 #   make soak-incremental SEEDS=N [FIRST_SEED=S]   the random incremental-send
 #                         test (VM case 012's generator) for N seeds, per KVER
 #   make vm-incremental-big   VM case 011 at full size (100k, 20k), per KVER
-#   make bench [SCALE=N] [WORKLOADS="a b"]   issue 7's benchmarks against the
+#   make bench [SCALE=N] [WORKLOADS="a b"] [PROFILE=1]   issue 7's benchmarks against the
 #                         in-kernel send, sizes divided by SCALE (default 1,
 #                         hours under TCG), per KVER; bench/results/
 #   make soak-incremental-offline SEEDS=N [FIRST_SEED=S]   the same kind of
@@ -116,11 +116,14 @@ vm-incremental-big: module user
 
 # The benchmarks of issue 7, one boot per KVER; the table and chart go to
 # bench/results/. WORKLOADS limits them to some (tests/vm/helpers/bench --help).
+# PROFILE=1 adds a perf profile of one more run of each sender per send
+# (bench/results/profile-KVER/).
 SCALE ?= 1
 WORKLOADS ?=
+PROFILE ?=
 bench: module user
 	@status=0; for k in $(KVER); do \
-		$(REPO)/tests/vm/helpers/bench-vm $$k $(SCALE) $(WORKLOADS) || status=1; \
+		BENCH_PROFILE=$(PROFILE) $(REPO)/tests/vm/helpers/bench-vm $$k $(SCALE) $(WORKLOADS) || status=1; \
 	done; exit $$status
 
 print-kvers:

@@ -102,3 +102,21 @@ def time_page_cache_read(sendctl, paths):
     start = time.monotonic()
     subprocess.run('xargs -0 cat >/dev/null', shell=True, input=listing, check=True)
     return time.monotonic() - start
+
+
+def profile_send(sender, sendctl, send, report_path, log):
+    """One more cold send of send by sender, under `perf record` of every
+    CPU (cpu-clock samples: no PMU under TCG); the report of where the
+    time went, by command, object and symbol, goes to report_path."""
+    drop_caches(sendctl)
+    data = report_path + '.data'
+    pipeline = '%s | wc -c >/dev/null' % ' '.join(send_command(sender, sendctl, send))
+    subprocess.run(['perf', 'record', '-q', '-a', '-g', '-e', 'cpu-clock', '-F', '1999',
+                    '-o', data, '--', 'sh', '-c', pipeline], check=True, stdout=log.f, stderr=log.f)
+    with open(report_path, 'w') as out:
+        for sort in ('comm,dso', 'sym'):
+            subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children',
+                            '--kallsyms=/proc/kallsyms', '-g', 'none', '--sort', sort,
+                            '--percent-limit', '0.5'],
+                           check=True, stdout=out, stderr=log.f)
+    os.unlink(data)

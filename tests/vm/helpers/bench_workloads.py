@@ -36,6 +36,15 @@ class Send:
         self.parent = parent
         self.data_dirs = list(data_dirs)
 
+    @property
+    def slug(self):
+        """A name for files about this send: its snapshot's, less .snap,
+        and -incremental for an incremental send."""
+        name = os.path.basename(self.snap)
+        if name.endswith('.snap'):
+            name = name[:-len('.snap')]
+        return name + '-incremental' if self.parent else name
+
 
 def scaled(count, scale, least=2):
     return max(least, count // scale)
