@@ -44,6 +44,8 @@ StreamPump::~StreamPump()
 
 void StreamPump::copy()
 {
+	if (splice_to_output())
+		return;
 	std::vector<char> buffer(kPipeBytes);
 	while (true) {
 		ssize_t n = read(read_end_.get(), buffer.data(), buffer.size());
@@ -59,16 +61,43 @@ void StreamPump::copy()
 			if (written < 0 && errno == EINTR)
 				continue;
 			if (written < 0) {
-				copy_errno_ = errno;
-				// Closing our end makes the module's next write fail
-				// with EPIPE, which ends the send.
-				read_end_.reset();
+				stop_copying(errno);
 				return;
 			}
 			done += written;
 			bytes_.fetch_add(static_cast<std::uint64_t>(written), std::memory_order_relaxed);
 		}
 	}
+}
+
+bool StreamPump::splice_to_output()
+{
+	while (true) {
+		ssize_t moved = splice(read_end_.get(), nullptr, output_fd_, nullptr, kPipeBytes,
+				       SPLICE_F_MOVE | SPLICE_F_MORE);
+		if (moved < 0 && errno == EINTR)
+			continue;
+		// An output that splice() does not serve (a terminal, a file
+		// opened for appending) refuses it before taking any byte; the
+		// copy goes on through a buffer.
+		if (moved < 0 && errno == EINVAL)
+			return false;
+		if (moved < 0) {
+			stop_copying(errno);
+			return true;
+		}
+		if (moved == 0)
+			return true;
+		bytes_.fetch_add(static_cast<std::uint64_t>(moved), std::memory_order_relaxed);
+	}
+}
+
+void StreamPump::stop_copying(int errnum)
+{
+	copy_errno_ = errnum;
+	// Closing our end makes the module's next write fail with EPIPE,
+	// which ends the send.
+	read_end_.reset();
 }
 
 Status StreamPump::finish()

@@ -1,6 +1,8 @@
 // The pipe between the module and the stream's real destination, as btrfs
 // send has it: the module writes into a pipe that sendctl owns, and a thread
-// copies from it to the output. So the output can be anything a process can
+// moves it to the output, with splice() where the output takes it (a pipe,
+// a file, a socket, /dev/null: no copy through userspace), else through a
+// buffer. So the output can be anything a process can
 // write (/dev/null, a socket, a terminal-less pipe), whatever the kernel's
 // own writes support, and a reader that goes away ends the send with EPIPE.
 #ifndef SENDCTL_STREAM_PUMP_H
@@ -33,6 +35,12 @@ public:
 private:
 	explicit StreamPump(int output_fd) : output_fd_(output_fd) {}
 	void copy();
+	// Moves the stream to the output with splice() until the end; false
+	// when the output refuses splice(), for the buffered copy to go on
+	// from where it stopped.
+	bool splice_to_output();
+	// Records errnum as how the copy ended and closes the pipe's read end.
+	void stop_copying(int errnum);
 
 	int output_fd_;
 	UniqueFd read_end_;

@@ -28,15 +28,61 @@ struct bsend_bio_read {
 	unsigned int count;	/* pages allocated */
 	u8 *buf;
 	size_t len;
+	bool direct;		/* the bio reads into buf itself, not pages */
 	bool submitted;		/* its bio is in flight or has completed */
 	blk_status_t status;	/* set at completion */
 	struct bsend_read_batch *batch;
 };
 
 /*
+ * Whether a bio can read into buf itself: memory with a linear mapping
+ * (not vmalloc, not a stack), aligned as the device's DMA needs. The
+ * engine's tree block buffers are (see alloc.c); other buffers go through
+ * pages of their own.
+ */
+static bool can_read_into(struct block_device *bdev, const void *buf,
+			  size_t len)
+{
+	unsigned long mask = queue_dma_alignment(bdev_get_queue(bdev)) |
+			     (SECTOR_SIZE - 1);
+
+	return !is_vmalloc_addr(buf) && virt_addr_valid(buf) &&
+	       !((unsigned long)buf & mask) && !(len & (SECTOR_SIZE - 1));
+}
+
+/* One read bio of read->len bytes into read->buf itself. */
+static struct bio *build_direct_read_bio(struct block_device *bdev, u64 pos,
+					 struct bsend_bio_read *read)
+{
+	unsigned int segments =
+		DIV_ROUND_UP(offset_in_page(read->buf) + read->len, PAGE_SIZE);
+	struct bio *bio;
+	size_t done = 0;
+
+	bio = bio_alloc(bdev, segments, REQ_OP_READ | REQ_META | REQ_SYNC,
+			GFP_KERNEL);
+	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+	while (done < read->len) {
+		u8 *at = read->buf + done;
+		size_t bytes = min_t(size_t, read->len - done,
+				     PAGE_SIZE - offset_in_page(at));
+
+		if (bio_add_page(bio, virt_to_page(at), bytes,
+				 offset_in_page(at)) != bytes) {
+			bio_put(bio);
+			return ERR_PTR(-EIO);
+		}
+		done += bytes;
+	}
+	read->direct = true;
+	return bio;
+}
+
+/*
  * Builds one read bio of read->len bytes (at most BSEND_READ_PAGES pages)
- * at pos of bdev, over newly allocated pages recorded in read. On failure
- * returns an ERR_PTR; the pages allocated so far stay in read for
+ * at pos of bdev: into read->buf itself when it can be, else over newly
+ * allocated pages recorded in read, which copy_pages() copies from. On
+ * failure returns an ERR_PTR; the pages allocated so far stay in read for
  * free_read_pages().
  */
 static struct bio *build_read_bio(struct block_device *bdev, u64 pos,
@@ -47,6 +93,9 @@ static struct bio *build_read_bio(struct block_device *bdev, u64 pos,
 	unsigned int i;
 
 	read->count = 0;
+	read->direct = false;
+	if (can_read_into(bdev, read->buf, read->len))
+		return build_direct_read_bio(bdev, pos, read);
 	bio = bio_alloc(bdev, count, REQ_OP_READ | REQ_META | REQ_SYNC,
 			GFP_KERNEL);
 	bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
@@ -68,7 +117,7 @@ static struct bio *build_read_bio(struct block_device *bdev, u64 pos,
 	return bio;
 }
 
-/* Copies the pages of a completed read to its buffer. */
+/* Copies the pages of a completed read to its buffer (none when direct). */
 static void copy_pages(const struct bsend_bio_read *read)
 {
 	unsigned int i;

@@ -1,15 +1,19 @@
 // support/: Vec, HashMap, LruCache, UniquePtr and checked arithmetic,
-// including allocation failure, which is a value everywhere.
+// including allocation failure, which is a value everywhere; and
+// tree/block_buffers, the pool that recycles tree block buffers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
+#include <vector>
 
 #include "module/core/support/checked.h"
 #include "module/core/support/hash_map.h"
 #include "module/core/support/lru_cache.h"
 #include "module/core/support/unique_ptr.h"
 #include "module/core/support/vec.h"
+#include "module/core/tree/block_buffers.h"
 #include "module/posix/alloc.h"
 
 using namespace bsend;
@@ -149,4 +153,67 @@ TEST_F(Containers, CheckedArithmeticCatchesWraparound)
 	EXPECT_TRUE(range_inside(4, 4, 8));
 	EXPECT_FALSE(range_inside(5, 4, 8));
 	EXPECT_FALSE(range_inside(~0ull, 2, 8));
+}
+
+TEST_F(Containers, VecResizeForOverwriteKeepsTheBytesItHad)
+{
+	Vec<u8> bytes;
+	ASSERT_TRUE(bytes.resize(4).is_ok());
+	bytes[3] = 7;
+	ASSERT_TRUE(bytes.resize_for_overwrite(4096).is_ok());
+	EXPECT_EQ(bytes.size(), 4096u);
+	EXPECT_EQ(bytes[3], 7);
+	ASSERT_TRUE(bytes.resize_for_overwrite(2).is_ok());
+	EXPECT_EQ(bytes.size(), 2u);
+	posix::fail_allocation_after(0);
+	EXPECT_EQ(bytes.resize_for_overwrite(1 << 20).error().errno_value, err::kNoMemory);
+	EXPECT_EQ(bytes.size(), 2u);
+}
+
+TEST_F(Containers, BlockBufferPoolReusesBuffersAndKeepsAtMostItsSpares)
+{
+	using tree::BlockBufferPool;
+	auto made = BlockBufferPool::create_pool(16384);
+	ASSERT_TRUE(made.is_ok());
+	RefPtr<BlockBufferPool> pool = made.release_value();
+
+	constexpr usize kTaken = BlockBufferPool::kMaxSpares + 8;
+	std::vector<Vec<u8>> taken;
+	std::vector<const u8*> given_back;
+	for (usize i = 0; i < kTaken; i++) {
+		auto bytes = pool->take();
+		ASSERT_TRUE(bytes.is_ok());
+		EXPECT_EQ(bytes.value().size(), 16384u);
+		taken.push_back(bytes.release_value());
+	}
+	long with_all_taken = posix::allocations_outstanding();
+	for (Vec<u8>& bytes : taken) {
+		given_back.push_back(bytes.data());
+		pool->give_back(std::move(bytes));
+	}
+	EXPECT_EQ(pool->spares(), BlockBufferPool::kMaxSpares);
+	// The buffers past the spares' room were freed.
+	EXPECT_EQ(posix::allocations_outstanding(), with_all_taken - 8);
+
+	// A spare comes back without an allocation, even when none is possible.
+	posix::fail_allocation_after(0);
+	auto reused = pool->take();
+	ASSERT_TRUE(reused.is_ok());
+	EXPECT_NE(std::find(given_back.begin(), given_back.end(), reused.value().data()), given_back.end());
+	EXPECT_EQ(pool->spares(), BlockBufferPool::kMaxSpares - 1);
+
+	// A buffer of another size is not kept.
+	Vec<u8> other;
+	posix::fail_allocation_after(-1);
+	ASSERT_TRUE(other.resize_for_overwrite(100).is_ok());
+	pool->give_back(std::move(other));
+	EXPECT_EQ(pool->spares(), BlockBufferPool::kMaxSpares - 1);
+
+	// With no spare left, take() must allocate, and reports when it cannot.
+	while (pool->spares()) {
+		auto bytes = pool->take();
+		ASSERT_TRUE(bytes.is_ok());
+	}
+	posix::fail_allocation_after(0);
+	EXPECT_EQ(pool->take().error().errno_value, err::kNoMemory);
 }

@@ -88,6 +88,27 @@ public:
 		return {};
 	}
 
+	// Grows or shrinks to size elements, leaving new ones uninitialised:
+	// for buffers that are about to be overwritten (a device read).
+	Result<void> resize_for_overwrite(usize size)
+	{
+		static_assert(__is_trivial(T), "only trivial elements may stay uninitialised");
+		TRY(reserve(size));
+		size_ = size;
+		return {};
+	}
+
+	// Appends value only when that needs no allocation; returns whether it
+	// did. For callers that reserved the room and cannot handle a failure.
+	bool push_within_capacity(T&& value)
+	{
+		if (size_ == capacity_)
+			return false;
+		new (&data_[size_]) T(bsend::move(value));
+		size_++;
+		return true;
+	}
+
 	void pop() { data_[--size_].~T(); }
 
 	void clear()

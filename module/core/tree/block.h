@@ -5,18 +5,28 @@
 #include "module/core/format/tree_block.h"
 #include "module/core/support/ref_ptr.h"
 #include "module/core/support/vec.h"
+#include "module/core/tree/block_buffers.h"
 
 namespace bsend::tree {
 
 class TreeBlock : public RefCounted<TreeBlock> {
 public:
-	// The bytes must already be validated (BlockReader does it).
-	TreeBlock(Vec<u8> bytes, format::TreeBlockView view) : bytes_(bsend::move(bytes)), view_(view) {}
+	// The bytes must already be validated (Filesystem does it); they go
+	// back to pool when the block is freed.
+	TreeBlock(Vec<u8> bytes, format::TreeBlockView view, RefPtr<BlockBufferPool> pool)
+		: bytes_(bsend::move(bytes)), view_(view), pool_(bsend::move(pool))
+	{
+	}
+	~TreeBlock() { pool_->give_back(bsend::move(bytes_)); }
+	TreeBlock(const TreeBlock&) = delete;
+	TreeBlock& operator=(const TreeBlock&) = delete;
+
 	const format::TreeBlockView& view() const { return view_; }
 
 private:
 	Vec<u8> bytes_;
 	format::TreeBlockView view_;	// over bytes_
+	RefPtr<BlockBufferPool> pool_;
 };
 
 using BlockRef = RefPtr<TreeBlock>;

@@ -85,7 +85,7 @@ Result<void> TreeCompare::read_ahead_leaves(const Cursor& cursor, const Cursor& 
 		theirs = &other.nodes[1]->view();
 		theirs_is_last = is_last_of_level(other.nodes, other.slots, 1, other.root.level);
 	}
-	ReadAheadBatch batch(fs_.read_ahead_limit());
+	auto batch = TRY(ReadAheadBatch::make(fs_.read_ahead_limit()));
 	batch.add(child_expectation(node, slot, tree_id));
 	u32 j = theirs ? other.slots[1] : 0;
 	for (u32 i = slot + 1; i < node.nritems() && !batch.full(); i++) {

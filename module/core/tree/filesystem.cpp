@@ -50,6 +50,7 @@ Result<UniquePtr<Filesystem>> Filesystem::open(bsend_host_fs* host, usize cache_
 	if (!fs)
 		return Error::make(err::kNoMemory, "out of memory");
 	TRY(read_super(host, &fs->super_));
+	fs->buffers_ = TRY(BlockBufferPool::create_pool(fs->super_.nodesize));
 	fs->cache_.set_capacity(cache_bytes / fs->super_.nodesize);
 	TRY(fs->load_chunks());
 	return fs;
@@ -123,8 +124,7 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 
 Result<BlockRef> Filesystem::read_copy(const BlockExpectation& expect, const Stripe& copy)
 {
-	Vec<u8> bytes;
-	TRY(bytes.resize(super_.nodesize));
+	Vec<u8> bytes = TRY(buffers_->take());
 	int ret = bsend_host_read(host_, copy.devid, copy.physical, bytes.data(), bytes.size());
 	if (ret < 0)
 		return Error::make(-ret, "cannot read tree block").at_bytenr(expect.bytenr).mismatch(copy.devid, copy.physical);
@@ -160,7 +160,7 @@ Result<BlockRef> Filesystem::check_block(const BlockExpectation& expect, Vec<u8>
 	if (!owner_ok)
 		return block_error("tree block owner does not belong to the tree", expect.bytenr)
 			.mismatch(expect.tree_id, view.owner());
-	return make_ref<TreeBlock>(bsend::move(bytes), view);
+	return make_ref<TreeBlock>(bsend::move(bytes), view, buffers_);
 }
 
 } // namespace bsend::tree

@@ -35,8 +35,7 @@ Result<void> Filesystem::read_ahead(Span<const BlockExpectation> blocks)
 		if (!mapping.is_ok() || mapping.value().num_copies == 0)
 			continue;
 		const Stripe& copy = mapping.value().copies[0];
-		BlockBeingReadAhead block{expect, Vec<u8>()};
-		TRY(block.bytes.resize(super_.nodesize));
+		BlockBeingReadAhead block{expect, TRY(buffers_->take())};
 		bsend_read_request request = {copy.devid, copy.physical, block.bytes.data(), block.bytes.size(), 0};
 		TRY(batch.push(bsend::move(block)));
 		TRY(requests.push(request));
@@ -69,7 +68,7 @@ Result<void> read_ahead_children(Filesystem& fs, const format::TreeBlockView& no
 {
 	if (node.is_leaf() || slot >= node.nritems() || fs.is_cached(child_expectation(node, slot, tree_id)))
 		return {};
-	ReadAheadBatch batch(fs.read_ahead_limit());
+	auto batch = TRY(ReadAheadBatch::make(fs.read_ahead_limit()));
 	for (u32 i = slot; i < node.nritems() && !batch.full(); i++)
 		batch.add(child_expectation(node, i, tree_id));
 	return fs.read_ahead(batch.blocks());

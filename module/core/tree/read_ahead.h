@@ -11,21 +11,28 @@ namespace bsend::tree {
 // the order they will be read.
 class ReadAheadBatch {
 public:
-	// At most limit blocks (and never more than kReadAheadMaxBlocks).
-	explicit ReadAheadBatch(usize limit) : limit_(limit < kReadAheadMaxBlocks ? limit : kReadAheadMaxBlocks) {}
+	// A batch of at most limit blocks (and never more than
+	// kReadAheadMaxBlocks), its room allocated.
+	static Result<ReadAheadBatch> make(usize limit)
+	{
+		ReadAheadBatch batch(limit < kReadAheadMaxBlocks ? limit : kReadAheadMaxBlocks);
+		TRY(batch.blocks_.reserve(batch.limit_));
+		return batch;
+	}
 
-	bool full() const { return count_ >= limit_; }
+	bool full() const { return blocks_.size() >= limit_; }
 	// Adds the block unless the batch is full.
 	void add(const BlockExpectation& expect)
 	{
 		if (!full())
-			blocks_[count_++] = expect;
+			blocks_.push_within_capacity(BlockExpectation(expect));
 	}
-	Span<const BlockExpectation> blocks() const { return {blocks_, count_}; }
+	Span<const BlockExpectation> blocks() const { return blocks_.span(); }
 
 private:
-	BlockExpectation blocks_[kReadAheadMaxBlocks];
-	usize count_ = 0;
+	explicit ReadAheadBatch(usize limit) : limit_(limit) {}
+
+	Vec<BlockExpectation> blocks_;
 	usize limit_;
 };
 
