@@ -1,7 +1,8 @@
 // tree/read_ahead: blocks read ahead in batches are the blocks read_block
 // reads, a bad block in a batch is left for read_block to report, and the
 // tree compare, the key-order scan and the block walk read their leaves in
-// batches of host reads, with the same results. On the snapshot pair of
+// batches of host reads, with the same results; and the leaves of scattered
+// lookups, read ahead by key, serve those lookups. On the snapshot pair of
 // engine_tree_compare_test (btrfs-image metadata, 4 KiB nodes).
 #include <gtest/gtest.h>
 
@@ -313,4 +314,54 @@ TEST_F(ReadAhead, AWalkReadsItsLeavesInBatches)
 		  << counted.host.batches << " batches, " << singles << " single reads\n";
 	EXPECT_EQ(counted.host.batched_reads + singles, blocks);
 	EXPECT_LE(counted.host.batches, blocks / 8);
+}
+
+TEST_F(ReadAhead, LeavesForScatteredKeysAreReadInBatchesAndServeTheLookups)
+{
+	// Keys spread over the whole tree: every 97th item's key.
+	Counted plain(*path);
+	tree::TreeRoot snap2 = plain.root("snap2");
+	ASSERT_GE(snap2.level, 1);
+	std::vector<format::Key> all_keys;
+	tree::TreePath scan(*plain.fs, snap2);
+	for (bool more = scan.search(format::Key::min()).value(); more; more = scan.next().value())
+		all_keys.push_back(scan.key());
+	std::vector<format::Key> keys;
+	for (size_t i = 0; i < all_keys.size(); i += 97)
+		keys.push_back(all_keys[i]);
+	ASSERT_GE(keys.size(), 8u);
+
+	// Looked up one at a time, without read-ahead: the leaves each lookup
+	// reads.
+	Counted one_by_one(*path);
+	uint64_t singles_before = one_by_one.host.single_reads;
+	for (const format::Key& key : keys) {
+		tree::TreePath lookup(*one_by_one.fs, snap2);
+		ASSERT_TRUE(lookup.search(key).value());
+		EXPECT_EQ(lookup.key(), key);
+	}
+	uint64_t lookup_reads = one_by_one.host.single_reads - singles_before;
+
+	Counted ahead(*path);
+	singles_before = ahead.host.single_reads;
+	ASSERT_TRUE(tree::read_ahead_leaves_for(*ahead.fs, snap2, {keys.data(), keys.size()}).is_ok());
+	uint64_t ahead_singles = ahead.host.single_reads - singles_before;
+	std::cout << keys.size() << " scattered lookups: " << lookup_reads << " single reads one by one; read ahead: "
+		  << ahead.host.batched_reads << " in " << ahead.host.batches << " batches and " << ahead_singles
+		  << " single reads (nodes)\n";
+	EXPECT_GT(ahead.host.batched_reads, 0u);
+	EXPECT_LE(ahead.host.batches,
+		  (ahead.host.batched_reads + ahead.fs->read_ahead_limit() - 1) / ahead.fs->read_ahead_limit() + 1);
+	EXPECT_EQ(ahead.host.batched_reads + ahead_singles, lookup_reads);
+
+	// The lookups then read nothing more, and find the same keys.
+	singles_before = ahead.host.single_reads;
+	uint64_t batched_before = ahead.host.batched_reads;
+	for (const format::Key& key : keys) {
+		tree::TreePath lookup(*ahead.fs, snap2);
+		ASSERT_TRUE(lookup.search(key).value());
+		EXPECT_EQ(lookup.key(), key);
+	}
+	EXPECT_EQ(ahead.host.single_reads, singles_before);
+	EXPECT_EQ(ahead.host.batched_reads, batched_before);
 }

@@ -8,6 +8,7 @@
 #include "module/core/support/errno.h"
 #include "module/core/support/sort.h"
 #include "module/core/tree/path.h"
+#include "module/core/tree/read_ahead.h"
 
 namespace bsend::send::incremental {
 
@@ -46,6 +47,38 @@ Result<void> IncrementalSender::read_names(const tree::TreeRoot& root, u64 ino, 
 Result<bool> IncrementalSender::first_name(const tree::TreeRoot& root, u64 ino, InodeName* name)
 {
 	return first_name_in(fs_, root, ino, &name->parent, &name->name);
+}
+
+Result<void> IncrementalSender::read_ahead_parent_names()
+{
+	// One level of the paths at a time: the changed inodes that the parent
+	// has, then the directories their first names are in, and so on up.
+	// Each level's leaves are read in batches before its names are read.
+	Vec<u64> level;
+	for (const InodeChange& change : changes_)
+		if (change.old_generation)
+			TRY(level.push(change.ino));
+	HashMap<u64, bool> seen;
+	Vec<format::Key> keys;
+	Vec<u64> above;
+	InodeName name;
+	while (!level.empty()) {
+		heap_sort(level.data(), level.size(), [](u64 a, u64 b) { return a < b; });
+		keys.clear();
+		for (u64 ino : level)
+			TRY(keys.push(format::Key{ino, BTRFS_INODE_REF_KEY, 0}));
+		TRY(tree::read_ahead_leaves_for(fs_, parent_.root, keys.span()));
+		above.clear();
+		for (u64 ino : level) {
+			if (!TRY(first_name(parent_.root, ino, &name)) || name.parent == ino || seen.find(name.parent))
+				continue;
+			TRY(seen.insert(name.parent, true));
+			TRY(above.push(name.parent));
+		}
+		level = bsend::move(above);
+		above = Vec<u64>();
+	}
+	return {};
 }
 
 Result<void> IncrementalSender::set_location(u64 ino, u64 parent, StringView name)

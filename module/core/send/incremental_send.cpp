@@ -131,6 +131,7 @@ Result<SendStats> IncrementalSender::run()
 	commands_.set_clone_finder(clones_.get(), this);
 	commands_.set_last_ino(TRY(highest_inode(fs_, sent_.root)));
 	TRY(collect_changes());
+	TRY(read_ahead_parent_names());
 	TRY(clear_names());
 	TRY(place_names());
 	TRY(send_contents());

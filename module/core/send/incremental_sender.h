@@ -98,6 +98,10 @@ private:
 	Result<void> touch(u64 dir);
 
 	// The three passes.
+	// Reads ahead, in batches, the parent's leaves that the paths of the
+	// changed inodes go through (their names and their directories', up to
+	// the root), which the compare mostly stepped over as shared.
+	Result<void> read_ahead_parent_names();
 	Result<void> clear_names();
 	Result<void> clear_names_of(const InodeChange& change);
 	Result<void> orphanize(const InodeChange& change, StringView from, u64 from_dir);

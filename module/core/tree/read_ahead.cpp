@@ -1,10 +1,23 @@
 #include "module/core/tree/read_ahead.h"
 
 #include "module/core/support/errno.h"
+#include "module/core/tree/slot_search.h"
 
 namespace bsend::tree {
 
 namespace {
+
+// The leaf of the tree at root where key is or would be, as a lookup would
+// find it, reading the nodes above it (root.level >= 1).
+Result<BlockExpectation> leaf_for(Filesystem& fs, const TreeRoot& root, const format::Key& key)
+{
+	BlockRef node = TRY(fs.read_block({root.bytenr, root.generation, root.level, root.tree_id}));
+	while (node->view().level() > 1) {
+		const format::TreeBlockView& view = node->view();
+		node = TRY(fs.read_block(child_expectation(view, node_slot(view, key), root.tree_id)));
+	}
+	return child_expectation(node->view(), node_slot(node->view(), key), root.tree_id);
+}
 
 // One block of a read-ahead batch: what it must be, and its bytes.
 struct BlockBeingReadAhead {
@@ -71,6 +84,35 @@ Result<void> read_ahead_children(Filesystem& fs, const format::TreeBlockView& no
 	auto batch = TRY(ReadAheadBatch::make(fs.read_ahead_limit()));
 	for (u32 i = slot; i < node.nritems() && !batch.full(); i++)
 		batch.add(child_expectation(node, i, tree_id));
+	return fs.read_ahead(batch.blocks());
+}
+
+Result<void> read_ahead_leaves_for(Filesystem& fs, const TreeRoot& root, Span<const format::Key> keys)
+{
+	if (root.level == 0)
+		return {};
+	auto batch = TRY(ReadAheadBatch::make(fs.read_ahead_limit()));
+	u64 last_leaf = 0;
+	for (usize i = 0; i < keys.size(); i++) {
+		const format::Key& key = keys.data()[i];
+		auto found = leaf_for(fs, root, key);
+		// Advisory, as read_ahead() is: a node that cannot be read is for
+		// the lookups to read again, and to report.
+		if (!found.is_ok()) {
+			if (found.error().errno_value == err::kNoMemory)
+				return found.error();
+			break;
+		}
+		const BlockExpectation& leaf = found.value();
+		if (leaf.bytenr == last_leaf || fs.is_cached(leaf))
+			continue;
+		last_leaf = leaf.bytenr;
+		batch.add(leaf);
+		if (batch.full()) {
+			TRY(fs.read_ahead(batch.blocks()));
+			batch = TRY(ReadAheadBatch::make(fs.read_ahead_limit()));
+		}
+	}
 	return fs.read_ahead(batch.blocks());
 }
 

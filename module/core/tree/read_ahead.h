@@ -3,6 +3,7 @@
 // that go through a tree in key order.
 #pragma once
 
+#include "module/core/format/key.h"
 #include "module/core/tree/filesystem.h"
 
 namespace bsend::tree {
@@ -41,5 +42,13 @@ private:
 // reads it and the children after it in one batch of at most
 // fs.read_ahead_limit() blocks. Reads nothing when it is cached.
 Result<void> read_ahead_children(Filesystem& fs, const format::TreeBlockView& node, u32 slot, u64 tree_id);
+
+// For lookups that will come one at a time, in an order the tree does not
+// give (the names up a path): reads the leaves where keys would be found,
+// the ones not cached, in batches of fs.read_ahead_limit(). keys must be in
+// ascending order. The nodes above the leaves are read as a lookup reads
+// them, one at a time (they are few, and mostly cached). Advisory: a node
+// that cannot be read ends the read-ahead; fails only when out of memory.
+Result<void> read_ahead_leaves_for(Filesystem& fs, const TreeRoot& root, Span<const format::Key> keys);
 
 } // namespace bsend::tree
