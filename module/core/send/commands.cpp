@@ -237,9 +237,8 @@ template <typename Fill> Result<void> Commands::write_pieces(StringView path, u6
 		usize chunk = out_.data_room();
 		if (chunk > end - at)
 			chunk = static_cast<usize>(end - at);
-		TRY(buffer_.resize(chunk));
-		TRY(fill(at, buffer_.data(), chunk));
-		TRY(out_.put_bytes(BSEND_SEND_A_DATA, Bytes(buffer_.data(), chunk)));
+		u8* data = TRY(out_.put_space(BSEND_SEND_A_DATA, chunk));
+		TRY(fill(at, data, chunk));
 		TRY(end_command());
 		stats_.data_bytes += chunk;
 		at += chunk;

@@ -138,7 +138,6 @@ private:
 	CloneFinder* clones_ = nullptr;
 	SentInodes* sent_ = nullptr;
 	u64 last_ino_ = 0;
-	Vec<u8> buffer_;	// file data of one WRITE
 };
 
 } // namespace bsend::send

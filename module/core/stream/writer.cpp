@@ -54,7 +54,7 @@ Result<void> StreamWriter::begin(u16 command)
 	return {};
 }
 
-Result<void> StreamWriter::put(u16 attribute, const u8* value, usize length)
+Result<u8*> StreamWriter::put_space(u16 attribute, usize length)
 {
 	if (command_ == 0)
 		return Error::make(err::kInvalid, "send attribute outside a command").mismatch(0, attribute);
@@ -63,8 +63,14 @@ Result<void> StreamWriter::put(u16 attribute, const u8* value, usize length)
 	u8* tlv = buffer_.data() + used_;
 	store_le16(tlv + offsetof(bsend_tlv_header, tlv_type), attribute);
 	store_le16(tlv + offsetof(bsend_tlv_header, tlv_len), static_cast<u16>(length));
-	copy_bytes(tlv + kTlvHeader, value, length);
 	used_ += kTlvHeader + length;
+	return tlv + kTlvHeader;
+}
+
+Result<void> StreamWriter::put(u16 attribute, const u8* value, usize length)
+{
+	u8* space = TRY(put_space(attribute, length));
+	copy_bytes(space, value, length);
 	return {};
 }
 

@@ -28,6 +28,10 @@ public:
 	Result<void> begin(u16 command);
 	Result<void> put_u64(u16 attribute, u64 value);
 	Result<void> put_bytes(u16 attribute, Bytes value);
+	// Appends an attribute of length bytes and returns where its value
+	// goes, for the caller to fill before end(): the data of a WRITE, read
+	// from the file into the command itself.
+	Result<u8*> put_space(u16 attribute, usize length);
 	Result<void> put_path(u16 attribute, StringView path);
 	Result<void> put_uuid(u16 attribute, const u8* uuid);
 	// A struct btrfs_timespec.
