@@ -78,14 +78,23 @@ struct bsend_read_request {
 	int result;		/* set by the host: as bsend_host_read() returns */
 };
 
+/* A batch of reads in flight: see bsend_host_read_start(). */
+struct bsend_read_batch;
+
 /*
- * Reads every request of reqs[0, count) as bsend_host_read() would, but
- * issues them all before waiting for any, so that the device can serve
- * them together. Each request's result is set; the return value is 0 when
- * all of them succeeded, else the first failed request's result.
+ * Starts reading every request of reqs[0, count) as bsend_host_read()
+ * would, all issued before any is waited for, so that the device serves
+ * them together, and returns without waiting: the caller goes on with
+ * other work while they are read. bsend_host_read_finish() must then be
+ * called on what this returns, before reqs or their buffers are used or
+ * freed; it waits for the reads and sets each request's result (a host may
+ * set some results here already). Returns NULL, every result -ENOMEM, when
+ * out of memory; finishing NULL does nothing.
  */
-int bsend_host_read_many(struct bsend_host_fs *fs,
-			 struct bsend_read_request *reqs, size_t count);
+struct bsend_read_batch *bsend_host_read_start(struct bsend_host_fs *fs,
+					       struct bsend_read_request *reqs,
+					       size_t count);
+void bsend_host_read_finish(struct bsend_read_batch *batch);
 
 /*
  * The send stream's crc32c: seed is the starting value and there is no

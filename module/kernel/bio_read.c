@@ -16,11 +16,6 @@
 /* Pages read by one bio: a 64 KiB tree block, the largest nodesize. */
 #define BSEND_READ_PAGES 16
 
-/* Bios of one batch in flight, counted down by their completions. */
-struct bsend_read_batch {
-	atomic_t pending;	/* bios in flight, plus one for the submitter */
-	struct completion done;	/* completed when pending reaches zero */
-};
 
 /* One bio's pages, and where their bytes go once it has completed. */
 struct bsend_bio_read {
@@ -32,6 +27,18 @@ struct bsend_bio_read {
 	bool submitted;		/* its bio is in flight or has completed */
 	blk_status_t status;	/* set at completion */
 	struct bsend_read_batch *batch;
+};
+
+/*
+ * A batch of reads in flight (platform.h: bsend_host_read_start()), counted
+ * down by their completions, and freed by bsend_read_devices_finish().
+ */
+struct bsend_read_batch {
+	atomic_t pending;	/* bios in flight, plus one for the submitter */
+	struct completion done;	/* completed when pending reaches zero */
+	struct bsend_read_request *reqs;
+	size_t count;
+	struct bsend_bio_read reads[];	/* one per request */
 };
 
 /*
@@ -236,44 +243,52 @@ static void submit_batch_read(struct block_device *bdev,
 	submit_bio(bio);
 }
 
-int bsend_read_devices(struct block_device *(*device_of)(void *ctx, u64 devid),
-		       void *ctx, struct bsend_read_request *reqs,
-		       size_t count)
+struct bsend_read_batch *
+bsend_read_devices_start(struct block_device *(*device_of)(void *ctx, u64 devid),
+			 void *ctx, struct bsend_read_request *reqs,
+			 size_t count)
 {
-	struct bsend_read_batch batch;
-	struct bsend_bio_read *reads;
+	struct bsend_read_batch *batch;
 	struct blk_plug plug;
-	int first_error = 0;
 	size_t i;
 
-	if (!count)
-		return 0;
-	reads = bsend_host_alloc(array_size(count, sizeof(*reads)));
-	if (!reads) {
+	batch = bsend_host_alloc(struct_size(batch, reads, count));
+	if (!batch) {
 		for (i = 0; i < count; i++)
 			reqs[i].result = -ENOMEM;
-		return -ENOMEM;
+		return NULL;
 	}
-	atomic_set(&batch.pending, 1);
-	init_completion(&batch.done);
+	atomic_set(&batch->pending, 1);
+	init_completion(&batch->done);
+	batch->reqs = reqs;
+	batch->count = count;
 	blk_start_plug(&plug);
 	for (i = 0; i < count; i++)
 		submit_batch_read(device_of(ctx, reqs[i].devid), &reqs[i],
-				  &reads[i], &batch);
+				  &batch->reads[i], batch);
 	blk_finish_plug(&plug);
-	batch_put(&batch);
-	wait_for_completion_io(&batch.done);
+	/* The submitter's count: the batch completes with its last bio. */
+	batch_put(batch);
+	return batch;
+}
 
-	for (i = 0; i < count; i++) {
-		if (reads[i].submitted) {
-			reqs[i].result = blk_status_to_errno(reads[i].status);
-			if (!reqs[i].result)
-				copy_pages(&reads[i]);
-			free_read_pages(&reads[i]);
-		}
-		if (reqs[i].result && !first_error)
-			first_error = reqs[i].result;
+void bsend_read_devices_finish(struct bsend_read_batch *batch)
+{
+	size_t i;
+
+	if (!batch)
+		return;
+	wait_for_completion_io(&batch->done);
+	for (i = 0; i < batch->count; i++) {
+		struct bsend_bio_read *read = &batch->reads[i];
+		struct bsend_read_request *req = &batch->reqs[i];
+
+		if (!read->submitted)
+			continue;
+		req->result = blk_status_to_errno(read->status);
+		if (!req->result)
+			copy_pages(read);
+		free_read_pages(read);
 	}
-	bsend_host_free(reads);
-	return first_error;
+	bsend_host_free(batch);
 }

@@ -52,12 +52,18 @@ int bsend_read_device(struct block_device *bdev, u64 pos, void *buf,
 
 struct bsend_read_request;
 
-/* bio_read.c: reads every request of reqs[0, count) from the block device
- * device_of(ctx, devid) gives for it (NULL: no such device, -ENODEV),
- * submitting all the bios before waiting for any. Sets each request's
- * result; returns the first failure, or 0. */
-int bsend_read_devices(struct block_device *(*device_of)(void *ctx, u64 devid),
-		       void *ctx, struct bsend_read_request *reqs,
-		       size_t count);
+struct bsend_read_batch;
+
+/* bio_read.c: starts reading every request of reqs[0, count) from the block
+ * device device_of(ctx, devid) gives for it (NULL: no such device,
+ * -ENODEV), all the bios submitted under one plug, and returns without
+ * waiting. A request that is settled at once has its result set now; the
+ * others get theirs in bsend_read_devices_finish(), which waits for them
+ * and frees the batch. NULL (every result -ENOMEM) when out of memory. */
+struct bsend_read_batch *
+bsend_read_devices_start(struct block_device *(*device_of)(void *ctx, u64 devid),
+			 void *ctx, struct bsend_read_request *reqs,
+			 size_t count);
+void bsend_read_devices_finish(struct bsend_read_batch *batch);
 
 #endif /* BSEND_KERNEL_INTERNAL_H */

@@ -210,9 +210,15 @@ static struct block_device *device_of_fs(void *fs, u64 devid)
 	return find_device(fs, devid);
 }
 
-/* bsend_host_read_many(): the whole batch's bios in flight at once. */
-int bsend_host_read_many(struct bsend_host_fs *fs,
-			 struct bsend_read_request *reqs, size_t count)
+/* bsend_host_read_start(): the whole batch's bios in flight at once. */
+struct bsend_read_batch *bsend_host_read_start(struct bsend_host_fs *fs,
+					       struct bsend_read_request *reqs,
+					       size_t count)
 {
-	return bsend_read_devices(device_of_fs, fs, reqs, count);
+	return bsend_read_devices_start(device_of_fs, fs, reqs, count);
+}
+
+void bsend_host_read_finish(struct bsend_read_batch *batch)
+{
+	bsend_read_devices_finish(batch);
 }

@@ -8,7 +8,8 @@
 struct bsend_host_fs {
 	// Reads as bsend_host_read() documents.
 	int (*read)(bsend_host_fs* self, uint64_t devid, uint64_t physical, void* buf, size_t len);
-	// Reads a batch as bsend_host_read_many() documents; when null, the
-	// batch is read one request at a time through read.
-	int (*read_many)(bsend_host_fs* self, bsend_read_request* reqs, size_t count) = nullptr;
+	// Reads every request of a batch and sets its result, for
+	// bsend_host_read_start(); when null, the batch is read one request
+	// at a time through read.
+	void (*read_many)(bsend_host_fs* self, bsend_read_request* reqs, size_t count) = nullptr;
 };

@@ -1,5 +1,6 @@
 // tree/read_ahead: blocks read ahead in batches are the blocks read_block
-// reads, a bad block in a batch is left for read_block to report, and the
+// reads, a batch started stays in flight until one of its blocks is read,
+// a bad block in a batch is left for read_block to report, and the
 // tree compare, the key-order scan and the block walk read their leaves in
 // batches of host reads, with the same results; and the leaves of scattered
 // lookups, read ahead by key, serve those lookups. On the snapshot pair of
@@ -39,7 +40,7 @@ public:
 	void corrupt_at(uint64_t physical) { corrupt_physical_ = physical; }
 
 	uint64_t single_reads = 0;	// bsend_host_read() calls
-	uint64_t batches = 0;		// bsend_host_read_many() calls
+	uint64_t batches = 0;		// batches read (bsend_host_read_start() calls)
 	uint64_t batched_reads = 0;	// requests in those batches
 
 private:
@@ -61,18 +62,13 @@ private:
 		self->single_reads++;
 		return self->read_image(devid, physical, buf, len);
 	}
-	static int read_many(bsend_host_fs* fs, bsend_read_request* reqs, size_t count)
+	static void read_many(bsend_host_fs* fs, bsend_read_request* reqs, size_t count)
 	{
 		CountingHost* self = reinterpret_cast<State*>(fs)->self;
 		self->batches++;
 		self->batched_reads += count;
-		int first_error = 0;
-		for (size_t i = 0; i < count; i++) {
+		for (size_t i = 0; i < count; i++)
 			reqs[i].result = self->read_image(reqs[i].devid, reqs[i].physical, reqs[i].buf, reqs[i].len);
-			if (reqs[i].result < 0 && first_error == 0)
-				first_error = reqs[i].result;
-		}
-		return first_error;
 	}
 
 	posix::ImageHost image_;
@@ -206,6 +202,44 @@ TEST_F(ReadAhead, ABatchIsAtMostAQuarterOfASmallCache)
 	EXPECT_TRUE(small.fs->is_cached(leaves[0]));
 	EXPECT_TRUE(small.fs->is_cached(leaves[1]));
 	EXPECT_FALSE(small.fs->is_cached(leaves[2]));
+}
+
+TEST_F(ReadAhead, ABatchStartedStaysInFlightUntilOneOfItsBlocksIsRead)
+{
+	Counted ahead(*path);
+	tree::TreeRoot snap2 = ahead.root("snap2");
+	std::vector<tree::BlockExpectation> leaves =
+		children_of(ahead.first_level1_node(snap2)->view(), snap2.tree_id);
+	size_t expected = std::min<size_t>(leaves.size(), ahead.fs->read_ahead_limit());
+	ASSERT_GE(expected, 3u);
+
+	ASSERT_TRUE(ahead.fs->start_read_ahead(span_of(leaves)).is_ok());
+	EXPECT_TRUE(ahead.fs->is_in_flight(leaves[0]));
+	EXPECT_TRUE(ahead.fs->is_in_flight(leaves[expected - 1]));
+	EXPECT_FALSE(ahead.fs->is_cached(leaves[0]));
+	EXPECT_EQ(ahead.fs->stats().blocks_read_ahead, 0u);
+
+	// Reading one of its blocks takes in the whole batch, without a read
+	// of its own.
+	uint64_t singles = ahead.host.single_reads;
+	ASSERT_TRUE(ahead.fs->read_block(leaves[1]).is_ok());
+	EXPECT_EQ(ahead.host.single_reads, singles);
+	EXPECT_FALSE(ahead.fs->is_in_flight(leaves[0]));
+	EXPECT_EQ(ahead.fs->stats().blocks_read_ahead, expected);
+	for (size_t i = 0; i < expected; i++)
+		EXPECT_TRUE(ahead.fs->is_cached(leaves[i])) << i;
+
+	// A second batch finishes the first; one left in flight is waited for
+	// and freed with the filesystem (the fixture checks that nothing is
+	// left allocated).
+	Counted twice(*path);
+	std::vector<tree::BlockExpectation> first(leaves.begin(), leaves.begin() + 2);
+	std::vector<tree::BlockExpectation> second(leaves.begin() + 2, leaves.end());
+	ASSERT_TRUE(twice.fs->start_read_ahead(span_of(first)).is_ok());
+	ASSERT_TRUE(twice.fs->start_read_ahead(span_of(second)).is_ok());
+	EXPECT_TRUE(twice.fs->is_cached(first[0]));
+	EXPECT_TRUE(twice.fs->is_cached(first[1]));
+	EXPECT_TRUE(twice.fs->is_in_flight(second[0]));
 }
 
 TEST_F(ReadAhead, ACorruptBlockInABatchIsLeftForReadBlockToReport)

@@ -69,9 +69,26 @@ Result<void> TreeCompare::read_ahead_leaves(const Cursor& cursor, const Cursor& 
 {
 	const format::TreeBlockView& node = cursor.block();
 	u32 slot = cursor.slots[1];
-	u64 tree_id = cursor.root.tree_id;
-	if (fs_.is_cached(child_expectation(node, slot, tree_id)))
+	tree::BlockExpectation next = child_expectation(node, slot, cursor.root.tree_id);
+	if (fs_.is_cached(next))
 		return {};
+	if (fs_.is_in_flight(next)) {
+		TRY(fs_.finish_read_ahead());
+	} else {
+		auto batch = TRY(leaves_to_visit(cursor, other, slot));
+		TRY(fs_.read_ahead(batch.blocks()));
+	}
+	// While the leaves just read are compared, the next ones are on their
+	// way.
+	auto after = TRY(leaves_to_visit(cursor, other, slot + 1));
+	return fs_.start_read_ahead(after.blocks());
+}
+
+Result<ReadAheadBatch> TreeCompare::leaves_to_visit(const Cursor& cursor, const Cursor& other, u32 slot)
+{
+	const format::TreeBlockView& node = cursor.block();
+	u64 tree_id = cursor.root.tree_id;
+	auto batch = TRY(ReadAheadBatch::make(fs_.read_ahead_limit()));
 	// The other tree's level-1 node tells which of the next leaves are
 	// shared and will be stepped over. With no such node (the other tree
 	// ended, or is one leaf) every leaf is visited; past the end of that
@@ -81,15 +98,13 @@ Result<void> TreeCompare::read_ahead_leaves(const Cursor& cursor, const Cursor& 
 	bool theirs_is_last = true;
 	if (!other.ended && other.root.level >= 1) {
 		if (other.level > 1)
-			return {};
+			return batch;
 		theirs = &other.nodes[1]->view();
 		theirs_is_last = is_last_of_level(other.nodes, other.slots, 1, other.root.level);
 	}
-	auto batch = TRY(ReadAheadBatch::make(fs_.read_ahead_limit()));
-	batch.add(child_expectation(node, slot, tree_id));
 	u32 j = theirs ? other.slots[1] : 0;
-	for (u32 i = slot + 1; i < node.nritems() && !batch.full(); i++) {
-		if (theirs) {
+	for (u32 i = slot; i < node.nritems() && !batch.full(); i++) {
+		if (theirs && i > cursor.slots[1]) {
 			format::Key key = node.key(i);
 			while (j < theirs->nritems() && theirs->key(j) < key)
 				j++;
@@ -98,9 +113,11 @@ Result<void> TreeCompare::read_ahead_leaves(const Cursor& cursor, const Cursor& 
 			if (j < theirs->nritems() && theirs->key(j) == key && same_pointer(node, i, *theirs, j))
 				continue;
 		}
-		batch.add(child_expectation(node, i, tree_id));
+		tree::BlockExpectation leaf = child_expectation(node, i, tree_id);
+		if (!fs_.is_cached(leaf))
+			batch.add(leaf);
 	}
-	return fs_.read_ahead(batch.blocks());
+	return batch;
 }
 
 Result<void> TreeCompare::down(Cursor& cursor, const Cursor* other)

@@ -27,6 +27,7 @@
 
 #include "module/core/format/key.h"
 #include "module/core/tree/filesystem.h"
+#include "module/core/tree/read_ahead.h"
 
 namespace bsend::tree {
 
@@ -84,7 +85,14 @@ private:
 	// Goes down to the child at the cursor's slot; reads leaves ahead
 	// against other's node, unless other is null.
 	Result<void> down(Cursor& cursor, const Cursor* other);
+	// Before down() into a leaf that is not cached: gets it, and the leaves
+	// after it that the compare will visit, in one batch (the one in
+	// flight, when it holds the leaf), then starts reading the next ones.
 	Result<void> read_ahead_leaves(const Cursor& cursor, const Cursor& other);
+	// The leaves of cursor's level-1 node from slot on that the compare
+	// will visit (those other's node does not share) and that are not
+	// cached, as many as a batch takes.
+	Result<ReadAheadBatch> leaves_to_visit(const Cursor& cursor, const Cursor& other, u32 slot);
 	Result<void> apply_move(Cursor& cursor, Move how, const Cursor& other);
 	// Puts the cursor on the first item after key, from its root.
 	Result<void> seek_after(Cursor& cursor, const format::Key& key);

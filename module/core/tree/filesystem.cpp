@@ -105,6 +105,12 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 		stats_.cache_hits++;
 		return *cached;
 	}
+	if (is_in_flight(expect)) {
+		// Once the batch is in, the block is cached (or, if it was bad,
+		// read again below); nothing is in flight any more.
+		TRY(finish_read_ahead());
+		return read_block(expect);
+	}
 	auto mapping = TRY(chunks_.map(expect.bytenr, super_.nodesize));
 	Error last_error = Error::make(err::kIo, "no copy of the tree block").at_bytenr(expect.bytenr);
 	for (u32 i = 0; i < mapping.num_copies; i++) {

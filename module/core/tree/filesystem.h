@@ -35,6 +35,21 @@ struct ReaderStats {
 // 143 batches of at most 16.
 constexpr usize kReadAheadMaxBlocks = 64;
 
+// A read-ahead batch on its way: what each block must be, its buffer, and
+// the host's requests and batch. Destroying it waits for the reads, so that
+// no buffer is freed while a device writes into it.
+struct BlocksInFlight {
+	BlocksInFlight() = default;
+	~BlocksInFlight() { bsend_host_read_finish(batch); }
+	BlocksInFlight(const BlocksInFlight&) = delete;
+	BlocksInFlight& operator=(const BlocksInFlight&) = delete;
+
+	Vec<BlockExpectation> expected;
+	Vec<Vec<u8>> buffers;
+	Vec<bsend_read_request> requests;
+	bsend_read_batch* batch = nullptr;
+};
+
 class Filesystem {
 public:
 	// Opens the filesystem behind host: superblock, system chunks, chunk
@@ -68,11 +83,25 @@ public:
 
 	// Reads ahead the blocks of `blocks` that are not cached, the first
 	// read_ahead_limit() of them, in one batch of host reads, each from its
-	// first copy; validates each as read_block() does and caches the valid
-	// ones. Advisory: a block that cannot be mapped, read or validated is
-	// left out, for read_block() to read again and report. Fails only when
-	// out of memory.
+	// first copy, and waits for them: start_read_ahead(), then
+	// finish_read_ahead().
 	Result<void> read_ahead(Span<const BlockExpectation> blocks);
+
+	// The same, except that it returns once the reads are issued, for the
+	// caller to go on while the device reads: the batch stays in flight
+	// until finish_read_ahead(), or a read_block() of one of its blocks, or
+	// the next batch. One batch is in flight at a time: a batch still on
+	// its way is finished first.
+	Result<void> start_read_ahead(Span<const BlockExpectation> blocks);
+
+	// Waits for the batch in flight, if any; validates each block as
+	// read_block() does and caches the valid ones. Advisory: a block that
+	// cannot be mapped, read or validated is left out, for read_block() to
+	// read again and report. Fails only when out of memory.
+	Result<void> finish_read_ahead();
+
+	// Whether the block is in the batch in flight.
+	bool is_in_flight(const BlockExpectation& expect) const;
 
 	// Re-reads the primary superblock. Returns true when a newer commit is
 	// on disk, after reloading the chunk map from it.
@@ -107,6 +136,8 @@ private:
 	ChunkMap chunks_;
 	RefPtr<BlockBufferPool> buffers_;	// of nodesize bytes
 	LruCache<CacheKey, BlockRef> cache_;
+	// Destroyed first: waits for the reads before anything else goes.
+	UniquePtr<BlocksInFlight> in_flight_;
 	ReaderStats stats_;
 };
 

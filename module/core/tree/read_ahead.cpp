@@ -19,11 +19,18 @@ Result<BlockExpectation> leaf_for(Filesystem& fs, const TreeRoot& root, const fo
 	return child_expectation(node->view(), node_slot(node->view(), key), root.tree_id);
 }
 
-// One block of a read-ahead batch: what it must be, and its bytes.
-struct BlockBeingReadAhead {
-	BlockExpectation expect;
-	Vec<u8> bytes;
-};
+// The children of node from slot on that are not cached, as many as a
+// batch takes.
+Result<ReadAheadBatch> uncached_children(Filesystem& fs, const format::TreeBlockView& node, u32 slot, u64 tree_id)
+{
+	auto batch = TRY(ReadAheadBatch::make(fs.read_ahead_limit()));
+	for (u32 i = slot; i < node.nritems() && !batch.full(); i++) {
+		BlockExpectation child = child_expectation(node, i, tree_id);
+		if (!fs.is_cached(child))
+			batch.add(child);
+	}
+	return batch;
+}
 
 } // namespace
 
@@ -35,12 +42,31 @@ usize Filesystem::read_ahead_limit() const
 
 Result<void> Filesystem::read_ahead(Span<const BlockExpectation> blocks)
 {
+	TRY(start_read_ahead(blocks));
+	return finish_read_ahead();
+}
+
+bool Filesystem::is_in_flight(const BlockExpectation& expect) const
+{
+	if (!in_flight_)
+		return false;
+	for (const BlockExpectation& block : in_flight_->expected)
+		if (block.bytenr == expect.bytenr && block.generation == expect.generation)
+			return true;
+	return false;
+}
+
+Result<void> Filesystem::start_read_ahead(Span<const BlockExpectation> blocks)
+{
+	TRY(finish_read_ahead());
 	usize limit = read_ahead_limit();
-	Vec<BlockBeingReadAhead> batch;
-	Vec<bsend_read_request> requests;
-	TRY(batch.reserve(limit));
-	TRY(requests.reserve(limit));
-	for (usize i = 0; i < blocks.size() && batch.size() < limit; i++) {
+	UniquePtr<BlocksInFlight> batch(create<BlocksInFlight>());
+	if (!batch)
+		return Error::make(err::kNoMemory, "out of memory");
+	TRY(batch->expected.reserve(limit));
+	TRY(batch->buffers.reserve(limit));
+	TRY(batch->requests.reserve(limit));
+	for (usize i = 0; i < blocks.size() && batch->expected.size() < limit; i++) {
 		const BlockExpectation& expect = blocks.data()[i];
 		if (is_cached(expect))
 			continue;
@@ -48,23 +74,35 @@ Result<void> Filesystem::read_ahead(Span<const BlockExpectation> blocks)
 		if (!mapping.is_ok() || mapping.value().num_copies == 0)
 			continue;
 		const Stripe& copy = mapping.value().copies[0];
-		BlockBeingReadAhead block{expect, TRY(buffers_->take())};
-		bsend_read_request request = {copy.devid, copy.physical, block.bytes.data(), block.bytes.size(), 0};
-		TRY(batch.push(bsend::move(block)));
-		TRY(requests.push(request));
+		Vec<u8> bytes = TRY(buffers_->take());
+		bsend_read_request request = {copy.devid, copy.physical, bytes.data(), bytes.size(), 0};
+		// Room was reserved: none of these pushes allocates.
+		batch->expected.push_within_capacity(BlockExpectation(expect));
+		batch->buffers.push_within_capacity(bsend::move(bytes));
+		batch->requests.push_within_capacity(bsend::move(request));
 	}
-	if (batch.empty())
+	if (batch->expected.empty())
 		return {};
-
 	stats_.read_ahead_batches++;
+	batch->batch = bsend_host_read_start(host_, batch->requests.data(), batch->requests.size());
+	in_flight_ = bsend::move(batch);
+	return {};
+}
+
+Result<void> Filesystem::finish_read_ahead()
+{
+	if (!in_flight_)
+		return {};
+	UniquePtr<BlocksInFlight> done = bsend::move(in_flight_);
+	bsend_host_read_finish(done->batch);
+	done->batch = nullptr;
 	// Each request's result tells how its read went; a failed one is left
 	// to read_block().
-	bsend_host_read_many(host_, requests.data(), requests.size());
-	for (usize i = 0; i < batch.size(); i++) {
-		if (requests[i].result < 0)
+	for (usize i = 0; i < done->expected.size(); i++) {
+		if (done->requests[i].result < 0)
 			continue;
-		const BlockExpectation& expect = batch[i].expect;
-		auto block = check_block(expect, bsend::move(batch[i].bytes));
+		const BlockExpectation& expect = done->expected[i];
+		auto block = check_block(expect, bsend::move(done->buffers[i]));
 		if (!block.is_ok()) {
 			if (block.error().errno_value == err::kNoMemory)
 				return block.error();
@@ -79,12 +117,21 @@ Result<void> Filesystem::read_ahead(Span<const BlockExpectation> blocks)
 
 Result<void> read_ahead_children(Filesystem& fs, const format::TreeBlockView& node, u32 slot, u64 tree_id)
 {
-	if (node.is_leaf() || slot >= node.nritems() || fs.is_cached(child_expectation(node, slot, tree_id)))
+	if (node.is_leaf() || slot >= node.nritems())
 		return {};
-	auto batch = TRY(ReadAheadBatch::make(fs.read_ahead_limit()));
-	for (u32 i = slot; i < node.nritems() && !batch.full(); i++)
-		batch.add(child_expectation(node, i, tree_id));
-	return fs.read_ahead(batch.blocks());
+	BlockExpectation next = child_expectation(node, slot, tree_id);
+	if (fs.is_cached(next))
+		return {};
+	if (fs.is_in_flight(next)) {
+		TRY(fs.finish_read_ahead());
+	} else {
+		auto batch = TRY(uncached_children(fs, node, slot, tree_id));
+		TRY(fs.read_ahead(batch.blocks()));
+	}
+	// While the children just read are used, the next ones are on their
+	// way.
+	auto after = TRY(uncached_children(fs, node, slot + 1, tree_id));
+	return fs.start_read_ahead(after.blocks());
 }
 
 Result<void> read_ahead_leaves_for(Filesystem& fs, const TreeRoot& root, Span<const format::Key> keys)

@@ -38,9 +38,12 @@ private:
 };
 
 // For a scan that visits every child of node from slot on, in key order:
-// when the child at slot is not cached (the scan is about to read it),
-// reads it and the children after it in one batch of at most
-// fs.read_ahead_limit() blocks. Reads nothing when it is cached.
+// when the child at slot is not cached (the scan is about to read it), gets
+// it and the children after it in one batch of at most
+// fs.read_ahead_limit() blocks (the batch in flight, when it holds the
+// child, else a batch read now), then starts reading the next children not
+// cached, which stay in flight while the scan goes through these. Does
+// nothing when the child is cached.
 Result<void> read_ahead_children(Filesystem& fs, const format::TreeBlockView& node, u32 slot, u64 tree_id);
 
 // For lookups that will come one at a time, in an order the tree does not
