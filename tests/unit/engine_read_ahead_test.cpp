@@ -229,17 +229,30 @@ TEST_F(ReadAhead, ABatchStartedStaysInFlightUntilOneOfItsBlocksIsRead)
 	for (size_t i = 0; i < expected; i++)
 		EXPECT_TRUE(ahead.fs->is_cached(leaves[i])) << i;
 
-	// A second batch finishes the first; one left in flight is waited for
-	// and freed with the filesystem (the fixture checks that nothing is
-	// left allocated).
-	Counted twice(*path);
+	// Two batches are in flight at once; a third finishes the oldest. The
+	// ones left in flight are waited for and freed with the filesystem (the
+	// fixture checks that nothing is left allocated).
+	ASSERT_GE(leaves.size(), 6u);
+	Counted three(*path);
 	std::vector<tree::BlockExpectation> first(leaves.begin(), leaves.begin() + 2);
-	std::vector<tree::BlockExpectation> second(leaves.begin() + 2, leaves.end());
-	ASSERT_TRUE(twice.fs->start_read_ahead(span_of(first)).is_ok());
-	ASSERT_TRUE(twice.fs->start_read_ahead(span_of(second)).is_ok());
-	EXPECT_TRUE(twice.fs->is_cached(first[0]));
-	EXPECT_TRUE(twice.fs->is_cached(first[1]));
-	EXPECT_TRUE(twice.fs->is_in_flight(second[0]));
+	std::vector<tree::BlockExpectation> second(leaves.begin() + 2, leaves.begin() + 4);
+	std::vector<tree::BlockExpectation> third(leaves.begin() + 4, leaves.end());
+	ASSERT_TRUE(three.fs->start_read_ahead(span_of(first)).is_ok());
+	ASSERT_TRUE(three.fs->start_read_ahead(span_of(second)).is_ok());
+	EXPECT_TRUE(three.fs->is_in_flight(first[0]));
+	EXPECT_TRUE(three.fs->is_in_flight(second[0]));
+	// A block already in flight is not asked for again.
+	ASSERT_TRUE(three.fs->start_read_ahead(span_of(first)).is_ok());
+	EXPECT_EQ(three.host.batched_reads, 4u);
+	ASSERT_TRUE(three.fs->start_read_ahead(span_of(third)).is_ok());
+	EXPECT_TRUE(three.fs->is_cached(first[0]));
+	EXPECT_TRUE(three.fs->is_cached(first[1]));
+	EXPECT_TRUE(three.fs->is_in_flight(second[1]));
+	EXPECT_TRUE(three.fs->is_in_flight(third[0]));
+	// Finishing the batch of one block leaves the other in flight.
+	ASSERT_TRUE(three.fs->finish_read_ahead_of(third[0]).is_ok());
+	EXPECT_TRUE(three.fs->is_cached(third[0]));
+	EXPECT_TRUE(three.fs->is_in_flight(second[0]));
 }
 
 TEST_F(ReadAhead, ACorruptBlockInABatchIsLeftForReadBlockToReport)

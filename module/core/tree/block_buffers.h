@@ -11,10 +11,11 @@ namespace bsend::tree {
 
 class BlockBufferPool : public RefCounted<BlockBufferPool> {
 public:
-	// The most buffers kept for reuse. Blocks leave the cache one at a
-	// time, as others come in, so a few spares cover a send; more would
-	// only hold memory.
-	static constexpr usize kMaxSpares = 32;
+	// The most buffers kept for reuse: blocks leave the cache as others
+	// come in, a read-ahead batch's worth at a time (up to 64 blocks), so
+	// two batches' worth of spares cover a send; more would only hold
+	// memory (2 MiB of 16 KiB blocks).
+	static constexpr usize kMaxSpares = 128;
 
 	// A pool of buffers of block_size bytes, with room reserved for its
 	// spares.

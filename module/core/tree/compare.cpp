@@ -73,7 +73,7 @@ Result<void> TreeCompare::read_ahead_leaves(const Cursor& cursor, const Cursor& 
 	if (fs_.is_cached(next))
 		return {};
 	if (fs_.is_in_flight(next)) {
-		TRY(fs_.finish_read_ahead());
+		TRY(fs_.finish_read_ahead_of(next));
 	} else {
 		auto batch = TRY(leaves_to_visit(cursor, other, slot));
 		TRY(fs_.read_ahead(batch.blocks()));

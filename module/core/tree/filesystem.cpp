@@ -106,9 +106,9 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 		return *cached;
 	}
 	if (is_in_flight(expect)) {
-		// Once the batch is in, the block is cached (or, if it was bad,
-		// read again below); nothing is in flight any more.
-		TRY(finish_read_ahead());
+		// Once its batch is in, the block is cached (or, if it was bad,
+		// read again below, no longer in flight).
+		TRY(finish_read_ahead_of(expect));
 		return read_block(expect);
 	}
 	auto mapping = TRY(chunks_.map(expect.bytenr, super_.nodesize));

@@ -35,6 +35,10 @@ struct ReaderStats {
 // 143 batches of at most 16.
 constexpr usize kReadAheadMaxBlocks = 64;
 
+// The most read-ahead batches in flight at once: one for each tree of a
+// compare, so that neither tree's next leaves wait for the other's.
+constexpr usize kReadAheadBatchesInFlight = 2;
+
 // A read-ahead batch on its way: what each block must be, its buffer, and
 // the host's requests and batch. Destroying it waits for the reads, so that
 // no buffer is freed while a device writes into it.
@@ -81,26 +85,29 @@ public:
 	// push out of the cache the blocks it read before they are used.
 	usize read_ahead_limit() const;
 
-	// Reads ahead the blocks of `blocks` that are not cached, the first
-	// read_ahead_limit() of them, in one batch of host reads, each from its
-	// first copy, and waits for them: start_read_ahead(), then
-	// finish_read_ahead().
+	// Reads ahead the blocks of `blocks` that are neither cached nor in
+	// flight, the first read_ahead_limit() of them, in one batch of host
+	// reads, each from its first copy, and waits for them.
 	Result<void> read_ahead(Span<const BlockExpectation> blocks);
 
 	// The same, except that it returns once the reads are issued, for the
 	// caller to go on while the device reads: the batch stays in flight
-	// until finish_read_ahead(), or a read_block() of one of its blocks, or
-	// the next batch. One batch is in flight at a time: a batch still on
-	// its way is finished first.
+	// until a read_block() of one of its blocks, finish_read_ahead_of() or
+	// finish_read_ahead(). At most kReadAheadBatchesInFlight batches are
+	// in flight: starting one more first finishes the oldest.
 	Result<void> start_read_ahead(Span<const BlockExpectation> blocks);
 
-	// Waits for the batch in flight, if any; validates each block as
-	// read_block() does and caches the valid ones. Advisory: a block that
-	// cannot be mapped, read or validated is left out, for read_block() to
-	// read again and report. Fails only when out of memory.
+	// Waits for the batch in flight that holds expect, if any; validates
+	// each of its blocks as read_block() does and caches the valid ones.
+	// Advisory: a block that cannot be mapped, read or validated is left
+	// out, for read_block() to read again and report. Fails only when out
+	// of memory.
+	Result<void> finish_read_ahead_of(const BlockExpectation& expect);
+
+	// The same for every batch in flight.
 	Result<void> finish_read_ahead();
 
-	// Whether the block is in the batch in flight.
+	// Whether the block is in a batch in flight.
 	bool is_in_flight(const BlockExpectation& expect) const;
 
 	// Re-reads the primary superblock. Returns true when a newer commit is
@@ -136,8 +143,17 @@ private:
 	ChunkMap chunks_;
 	RefPtr<BlockBufferPool> buffers_;	// of nodesize bytes
 	LruCache<CacheKey, BlockRef> cache_;
+	// Issues the batch of start_read_ahead(); true when one went out (it is
+	// then the newest in flight).
+	Result<bool> issue_read_ahead(Span<const BlockExpectation> blocks);
+	// Waits for the batch in flight at index, caches its blocks, and moves
+	// the newer ones down.
+	Result<void> finish_batch(usize index);
+	usize batches_in_flight() const;
+
 	// Destroyed first: waits for the reads before anything else goes.
-	UniquePtr<BlocksInFlight> in_flight_;
+	// Oldest first.
+	UniquePtr<BlocksInFlight> in_flight_[kReadAheadBatchesInFlight];
 	ReaderStats stats_;
 };
 

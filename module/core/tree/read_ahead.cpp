@@ -42,23 +42,38 @@ usize Filesystem::read_ahead_limit() const
 
 Result<void> Filesystem::read_ahead(Span<const BlockExpectation> blocks)
 {
-	TRY(start_read_ahead(blocks));
-	return finish_read_ahead();
-}
-
-bool Filesystem::is_in_flight(const BlockExpectation& expect) const
-{
-	if (!in_flight_)
-		return false;
-	for (const BlockExpectation& block : in_flight_->expected)
-		if (block.bytenr == expect.bytenr && block.generation == expect.generation)
-			return true;
-	return false;
+	if (!TRY(issue_read_ahead(blocks)))
+		return {};
+	return finish_batch(batches_in_flight() - 1);
 }
 
 Result<void> Filesystem::start_read_ahead(Span<const BlockExpectation> blocks)
 {
-	TRY(finish_read_ahead());
+	TRY(issue_read_ahead(blocks));
+	return {};
+}
+
+usize Filesystem::batches_in_flight() const
+{
+	usize count = 0;
+	while (count < kReadAheadBatchesInFlight && in_flight_[count])
+		count++;
+	return count;
+}
+
+bool Filesystem::is_in_flight(const BlockExpectation& expect) const
+{
+	for (usize i = 0; i < kReadAheadBatchesInFlight && in_flight_[i]; i++)
+		for (const BlockExpectation& block : in_flight_[i]->expected)
+			if (block.bytenr == expect.bytenr && block.generation == expect.generation)
+				return true;
+	return false;
+}
+
+Result<bool> Filesystem::issue_read_ahead(Span<const BlockExpectation> blocks)
+{
+	if (batches_in_flight() == kReadAheadBatchesInFlight)
+		TRY(finish_batch(0));
 	usize limit = read_ahead_limit();
 	UniquePtr<BlocksInFlight> batch(create<BlocksInFlight>());
 	if (!batch)
@@ -68,7 +83,7 @@ Result<void> Filesystem::start_read_ahead(Span<const BlockExpectation> blocks)
 	TRY(batch->requests.reserve(limit));
 	for (usize i = 0; i < blocks.size() && batch->expected.size() < limit; i++) {
 		const BlockExpectation& expect = blocks.data()[i];
-		if (is_cached(expect))
+		if (is_cached(expect) || is_in_flight(expect))
 			continue;
 		auto mapping = chunks_.map(expect.bytenr, super_.nodesize);
 		if (!mapping.is_ok() || mapping.value().num_copies == 0)
@@ -82,18 +97,34 @@ Result<void> Filesystem::start_read_ahead(Span<const BlockExpectation> blocks)
 		batch->requests.push_within_capacity(bsend::move(request));
 	}
 	if (batch->expected.empty())
-		return {};
+		return false;
 	stats_.read_ahead_batches++;
 	batch->batch = bsend_host_read_start(host_, batch->requests.data(), batch->requests.size());
-	in_flight_ = bsend::move(batch);
+	in_flight_[batches_in_flight()] = bsend::move(batch);
+	return true;
+}
+
+Result<void> Filesystem::finish_read_ahead_of(const BlockExpectation& expect)
+{
+	for (usize i = 0; i < batches_in_flight(); i++)
+		for (const BlockExpectation& block : in_flight_[i]->expected)
+			if (block.bytenr == expect.bytenr && block.generation == expect.generation)
+				return finish_batch(i);
 	return {};
 }
 
 Result<void> Filesystem::finish_read_ahead()
 {
-	if (!in_flight_)
-		return {};
-	UniquePtr<BlocksInFlight> done = bsend::move(in_flight_);
+	while (batches_in_flight())
+		TRY(finish_batch(0));
+	return {};
+}
+
+Result<void> Filesystem::finish_batch(usize index)
+{
+	UniquePtr<BlocksInFlight> done = bsend::move(in_flight_[index]);
+	for (usize i = index; i + 1 < kReadAheadBatchesInFlight; i++)
+		in_flight_[i] = bsend::move(in_flight_[i + 1]);
 	bsend_host_read_finish(done->batch);
 	done->batch = nullptr;
 	// Each request's result tells how its read went; a failed one is left
@@ -123,7 +154,7 @@ Result<void> read_ahead_children(Filesystem& fs, const format::TreeBlockView& no
 	if (fs.is_cached(next))
 		return {};
 	if (fs.is_in_flight(next)) {
-		TRY(fs.finish_read_ahead());
+		TRY(fs.finish_read_ahead_of(next));
 	} else {
 		auto batch = TRY(uncached_children(fs, node, slot, tree_id));
 		TRY(fs.read_ahead(batch.blocks()));
