@@ -295,7 +295,11 @@ Result<void> IncrementalSender::send_contents()
 Result<void> IncrementalSender::flush_touched_dirs()
 {
 	Text path;
-	for (u64 dir : touched_order_) {
+	usize batch = fs_.read_ahead_limit() ? fs_.read_ahead_limit() : 1;
+	for (usize i = 0; i < touched_order_.size(); i++) {
+		u64 dir = touched_order_[i];
+		if (i % batch == 0)
+			TRY(read_ahead_items(sent_.root, BTRFS_INODE_ITEM_KEY, touched_order_.span(), i));
 		InodeChange* change = change_of(dir);
 		if (change && !change->new_generation)
 			continue;	// gone

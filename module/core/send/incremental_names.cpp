@@ -44,36 +44,60 @@ Result<void> IncrementalSender::read_names(const tree::TreeRoot& root, u64 ino, 
 	return {};
 }
 
-Result<bool> IncrementalSender::first_name(const tree::TreeRoot& root, u64 ino, InodeName* name)
+Result<bool> IncrementalSender::parent_first_name(u64 ino, InodeName* name)
 {
-	return first_name_in(fs_, root, ino, &name->parent, &name->name);
+	if (InodeName* known = parent_first_names_.find(ino)) {
+		name->parent = known->parent;
+		name->name.clear();
+		TRY(name->name.append(known->name.view()));
+		return true;
+	}
+	if (!TRY(first_name_in(fs_, parent_.root, ino, &name->parent, &name->name)))
+		return false;
+	InodeName kept;
+	kept.parent = name->parent;
+	TRY(kept.name.append(name->name.view()));
+	TRY(parent_first_names_.insert(ino, bsend::move(kept)));
+	return true;
+}
+
+Result<void> IncrementalSender::read_ahead_items(const tree::TreeRoot& root, u8 type, Span<const u64> inos,
+						 usize start)
+{
+	Vec<format::Key> keys;
+	usize end = start + fs_.read_ahead_limit();
+	for (usize i = start; i < inos.size() && i < end; i++)
+		TRY(keys.push(format::Key{inos.data()[i], type, 0}));
+	heap_sort(keys.data(), keys.size(), [](const format::Key& a, const format::Key& b) { return a < b; });
+	return tree::read_ahead_leaves_for(fs_, root, keys.span());
 }
 
 Result<void> IncrementalSender::read_ahead_parent_names()
 {
 	// One level of the paths at a time: the changed inodes that the parent
 	// has, then the directories their first names are in, and so on up.
-	// Each level's leaves are read in batches before its names are read.
+	// Each level's leaves are read a batch at a time, and that batch's
+	// names are looked up (and remembered) before the next batch is read.
 	Vec<u64> level;
 	for (const InodeChange& change : changes_)
 		if (change.old_generation)
 			TRY(level.push(change.ino));
 	HashMap<u64, bool> seen;
-	Vec<format::Key> keys;
 	Vec<u64> above;
 	InodeName name;
+	usize batch = fs_.read_ahead_limit() ? fs_.read_ahead_limit() : 1;
 	while (!level.empty()) {
 		heap_sort(level.data(), level.size(), [](u64 a, u64 b) { return a < b; });
-		keys.clear();
-		for (u64 ino : level)
-			TRY(keys.push(format::Key{ino, BTRFS_INODE_REF_KEY, 0}));
-		TRY(tree::read_ahead_leaves_for(fs_, parent_.root, keys.span()));
 		above.clear();
-		for (u64 ino : level) {
-			if (!TRY(first_name(parent_.root, ino, &name)) || name.parent == ino || seen.find(name.parent))
-				continue;
-			TRY(seen.insert(name.parent, true));
-			TRY(above.push(name.parent));
+		for (usize start = 0; start < level.size(); start += batch) {
+			TRY(read_ahead_items(parent_.root, BTRFS_INODE_REF_KEY, level.span(), start));
+			for (usize i = start; i < level.size() && i < start + batch; i++) {
+				u64 ino = level[i];
+				if (!TRY(parent_first_name(ino, &name)) || name.parent == ino || seen.find(name.parent))
+					continue;
+				TRY(seen.insert(name.parent, true));
+				TRY(above.push(name.parent));
+			}
 		}
 		level = bsend::move(above);
 		above = Vec<u64>();
@@ -100,7 +124,7 @@ Result<void> IncrementalSender::current_path(u64 ino, Text* out)
 			TRY(name->append(moved->name.view()));
 			return true;
 		}
-		if (!TRY(first_name(parent_.root, at, &parent_name)))
+		if (!TRY(parent_first_name(at, &parent_name)))
 			return Error::make(err::kCorrupt, "inode has no name in the parent snapshot").at_ino(at);
 		*parent = parent_name.parent;
 		TRY(name->append(parent_name.name.view()));
@@ -131,7 +155,7 @@ Result<u64> IncrementalSender::depth_in_parent(u64 ino)
 	InodeName name;
 	u64 depth = 0;
 	for (u64 at = ino; at != kRootDir; depth++) {
-		if (!TRY(first_name(parent_.root, at, &name)))
+		if (!TRY(parent_first_name(at, &name)))
 			return Error::make(err::kCorrupt, "directory has no name in the parent snapshot").at_ino(at);
 		if (depth > BTRFS_LAST_FREE_OBJECTID)
 			return Error::make(err::kCorrupt, "directory references form a loop").at_ino(ino);
@@ -209,7 +233,7 @@ Result<bool> IncrementalSender::is_inside(u64 dir, u64 ino)
 			at = moved->parent;
 			continue;
 		}
-		if (!TRY(first_name(parent_.root, at, &name)))
+		if (!TRY(parent_first_name(at, &name)))
 			return Error::make(err::kCorrupt, "directory has no name in the parent snapshot").at_ino(at);
 		at = name.parent;
 	}
@@ -309,9 +333,19 @@ Result<void> IncrementalSender::clear_names()
 	Vec<GoneDir> gone_dirs;
 	HashMap<u64, bool> losing_entries;
 	Vec<InodeName> old_names;
+	Vec<const InodeChange*> clearing;
+	Vec<u64> clearing_inos;
 	for (const InodeChange& change : changes_) {
 		if (!clears_names(change))
 			continue;
+		TRY(clearing.push(&change));
+		TRY(clearing_inos.push(change.ino));
+	}
+	usize batch = fs_.read_ahead_limit() ? fs_.read_ahead_limit() : 1;
+	for (usize i = 0; i < clearing.size(); i++) {
+		const InodeChange& change = *clearing[i];
+		if (i % batch == 0)
+			TRY(read_ahead_items(parent_.root, BTRFS_INODE_REF_KEY, clearing_inos.span(), i));
 		TRY(read_names(parent_.root, change.ino, &old_names));
 		for (const InodeName& name : old_names)
 			TRY(losing_entries.insert(name.parent, true));
@@ -428,11 +462,20 @@ Result<void> IncrementalSender::place_names_of(const InodeChange& change)
 
 Result<void> IncrementalSender::place_names()
 {
+	Vec<const InodeChange*> placing;
+	Vec<u64> placing_inos;
 	for (const InodeChange& change : changes_) {
 		if (change.ino == kRootDir || !(change.is_new() || (change.survives() && change.names_changed)))
 			continue;
-		TRY(commands_.checkpoint(change.ino));
-		TRY(place_names_of(change));
+		TRY(placing.push(&change));
+		TRY(placing_inos.push(change.ino));
+	}
+	usize batch = fs_.read_ahead_limit() ? fs_.read_ahead_limit() : 1;
+	for (usize i = 0; i < placing.size(); i++) {
+		if (i % batch == 0)
+			TRY(read_ahead_items(sent_.root, BTRFS_INODE_REF_KEY, placing_inos.span(), i));
+		TRY(commands_.checkpoint(placing[i]->ino));
+		TRY(place_names_of(*placing[i]));
 	}
 	if (orphaned_.size())
 		return Error::make(err::kCorrupt, "inodes left under orphan names after every name was made")

@@ -69,7 +69,13 @@ private:
 
 	// Names, as the snapshots and the receiver have them.
 	Result<void> read_names(const tree::TreeRoot& root, u64 ino, Vec<InodeName>* names);
-	Result<bool> first_name(const tree::TreeRoot& root, u64 ino, InodeName* name);
+	// The first name of ino in the parent snapshot, which never changes:
+	// looked up once, then remembered.
+	Result<bool> parent_first_name(u64 ino, InodeName* name);
+	// Reads ahead, in one batch, the leaves of root holding the items of
+	// type of the inodes inos[start, start + the batch's size): for a pass
+	// that looks them up one inode at a time, from start on.
+	Result<void> read_ahead_items(const tree::TreeRoot& root, u8 type, Span<const u64> inos, usize start);
 	Result<void> current_path(u64 ino, Text* path) override;
 	// SentInodes, for clones from the send root: an inode the send does
 	// not change holds its data already, one it changes once its turn in
@@ -145,6 +151,7 @@ private:
 
 	Vec<InodeChange> changes_;		// in inode order
 	HashMap<u64, usize> change_index_;	// ino -> index in changes_
+	HashMap<u64, InodeName> parent_first_names_;	// parent_first_name()'s
 	HashMap<u64, InodeName> location_;	// a name the receiver has now, where
 						// it is not the first name in the parent
 	HashMap<u64, bool> created_;		// new inodes made so far
