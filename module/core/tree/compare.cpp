@@ -67,21 +67,9 @@ bool same_pointer(const format::TreeBlockView& a, u32 a_slot, const format::Tree
 
 Result<void> TreeCompare::read_ahead_leaves(const Cursor& cursor, const Cursor& other)
 {
-	const format::TreeBlockView& node = cursor.block();
 	u32 slot = cursor.slots[1];
-	tree::BlockExpectation next = child_expectation(node, slot, cursor.root.tree_id);
-	if (fs_.is_cached(next))
-		return {};
-	if (fs_.is_in_flight(next)) {
-		TRY(fs_.finish_read_ahead_of(next));
-	} else {
-		auto batch = TRY(leaves_to_visit(cursor, other, slot));
-		TRY(fs_.read_ahead(batch.blocks()));
-	}
-	// While the leaves just read are compared, the next ones are on their
-	// way.
-	auto after = TRY(leaves_to_visit(cursor, other, slot + 1));
-	return fs_.start_read_ahead(after.blocks());
+	return read_ahead_stepping_into(fs_, child_expectation(cursor.block(), slot, cursor.root.tree_id), slot,
+					[&](u32 from) { return leaves_to_visit(cursor, other, from); });
 }
 
 Result<ReadAheadBatch> TreeCompare::leaves_to_visit(const Cursor& cursor, const Cursor& other, u32 slot)

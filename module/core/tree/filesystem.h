@@ -92,8 +92,8 @@ public:
 
 	// The same, except that it returns once the reads are issued, for the
 	// caller to go on while the device reads: the batch stays in flight
-	// until a read_block() of one of its blocks, finish_read_ahead_of() or
-	// finish_read_ahead(). At most kReadAheadBatchesInFlight batches are
+	// until a read_block() of one of its blocks or finish_read_ahead_of().
+	// At most kReadAheadBatchesInFlight batches are
 	// in flight: starting one more first finishes the oldest.
 	Result<void> start_read_ahead(Span<const BlockExpectation> blocks);
 
@@ -103,9 +103,6 @@ public:
 	// out, for read_block() to read again and report. Fails only when out
 	// of memory.
 	Result<void> finish_read_ahead_of(const BlockExpectation& expect);
-
-	// The same for every batch in flight.
-	Result<void> finish_read_ahead();
 
 	// Whether the block is in a batch in flight.
 	bool is_in_flight(const BlockExpectation& expect) const;
@@ -150,6 +147,9 @@ private:
 	// the newer ones down.
 	Result<void> finish_batch(usize index);
 	usize batches_in_flight() const;
+	// The index of the batch in flight that holds expect, or
+	// kReadAheadBatchesInFlight when none does.
+	usize batch_holding(const BlockExpectation& expect) const;
 
 	// Destroyed first: waits for the reads before anything else goes.
 	// Oldest first.

@@ -61,13 +61,18 @@ usize Filesystem::batches_in_flight() const
 	return count;
 }
 
-bool Filesystem::is_in_flight(const BlockExpectation& expect) const
+usize Filesystem::batch_holding(const BlockExpectation& expect) const
 {
-	for (usize i = 0; i < kReadAheadBatchesInFlight && in_flight_[i]; i++)
+	for (usize i = 0; i < batches_in_flight(); i++)
 		for (const BlockExpectation& block : in_flight_[i]->expected)
 			if (block.bytenr == expect.bytenr && block.generation == expect.generation)
-				return true;
-	return false;
+				return i;
+	return kReadAheadBatchesInFlight;
+}
+
+bool Filesystem::is_in_flight(const BlockExpectation& expect) const
+{
+	return batch_holding(expect) < kReadAheadBatchesInFlight;
 }
 
 Result<bool> Filesystem::issue_read_ahead(Span<const BlockExpectation> blocks)
@@ -106,18 +111,8 @@ Result<bool> Filesystem::issue_read_ahead(Span<const BlockExpectation> blocks)
 
 Result<void> Filesystem::finish_read_ahead_of(const BlockExpectation& expect)
 {
-	for (usize i = 0; i < batches_in_flight(); i++)
-		for (const BlockExpectation& block : in_flight_[i]->expected)
-			if (block.bytenr == expect.bytenr && block.generation == expect.generation)
-				return finish_batch(i);
-	return {};
-}
-
-Result<void> Filesystem::finish_read_ahead()
-{
-	while (batches_in_flight())
-		TRY(finish_batch(0));
-	return {};
+	usize index = batch_holding(expect);
+	return index < kReadAheadBatchesInFlight ? finish_batch(index) : Result<void>();
 }
 
 Result<void> Filesystem::finish_batch(usize index)
@@ -150,19 +145,8 @@ Result<void> read_ahead_children(Filesystem& fs, const format::TreeBlockView& no
 {
 	if (node.is_leaf() || slot >= node.nritems())
 		return {};
-	BlockExpectation next = child_expectation(node, slot, tree_id);
-	if (fs.is_cached(next))
-		return {};
-	if (fs.is_in_flight(next)) {
-		TRY(fs.finish_read_ahead_of(next));
-	} else {
-		auto batch = TRY(uncached_children(fs, node, slot, tree_id));
-		TRY(fs.read_ahead(batch.blocks()));
-	}
-	// While the children just read are used, the next ones are on their
-	// way.
-	auto after = TRY(uncached_children(fs, node, slot + 1, tree_id));
-	return fs.start_read_ahead(after.blocks());
+	return read_ahead_stepping_into(fs, child_expectation(node, slot, tree_id), slot,
+					[&](u32 from) { return uncached_children(fs, node, from, tree_id); });
 }
 
 Result<void> read_ahead_leaves_for(Filesystem& fs, const TreeRoot& root, Span<const format::Key> keys)

@@ -37,6 +37,27 @@ private:
 	usize limit_;
 };
 
+// The read-ahead of a scan about to step into next, the child at slot of a
+// node, when next is not cached: gets it, in the batch in flight that holds
+// it or else in batch_from(slot) read now, then starts batch_from(slot + 1),
+// which stays in flight while the scan goes through the children just read.
+// batch_from(from) gives a Result<ReadAheadBatch> of the children from slot
+// from on that the scan will visit and that are not cached.
+template <typename BatchFrom>
+Result<void> read_ahead_stepping_into(Filesystem& fs, const BlockExpectation& next, u32 slot, BatchFrom&& batch_from)
+{
+	if (fs.is_cached(next))
+		return {};
+	if (fs.is_in_flight(next)) {
+		TRY(fs.finish_read_ahead_of(next));
+	} else {
+		auto batch = TRY(batch_from(slot));
+		TRY(fs.read_ahead(batch.blocks()));
+	}
+	auto after = TRY(batch_from(slot + 1));
+	return fs.start_read_ahead(after.blocks());
+}
+
 // For a scan that visits every child of node from slot on, in key order:
 // when the child at slot is not cached (the scan is about to read it), gets
 // it and the children after it in one batch of at most
