@@ -23,9 +23,6 @@ namespace sendctl {
 
 namespace {
 
-// Bytes of tree blocks the engine caches while it sends.
-constexpr std::size_t kBlockCacheBytes = 32 << 20;
-
 Error engine_error(const std::string &what, const bsend::Error &error)
 {
 	std::string message = what + ": " + error.cause;
@@ -47,7 +44,7 @@ Result<SendSummary> send_image(const SendOptions &options)
 	bsend::posix::ImageHost image;
 	if (int ret = image.open(options.image); ret < 0)
 		return Error{-ret, "cannot open the image " + options.image + ": " + std::strerror(-ret)};
-	auto fs = bsend::tree::Filesystem::open(image.host(), kBlockCacheBytes);
+	auto fs = bsend::tree::Filesystem::open(image.host(), bsend::tree::kSendBlockCacheBytes);
 	if (!fs.is_ok())
 		return engine_error("cannot read the image " + options.image, fs.error());
 	std::uint64_t id = std::strtoull(options.image_subvol.c_str(), nullptr, 10);

@@ -16,12 +16,9 @@ using namespace bsend;
 
 namespace {
 
-// Bytes of tree blocks the reader keeps cached.
-constexpr usize kBlockCacheBytes = 8 << 20;
-
 Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id)
 {
-	auto fs = TRY(tree::Filesystem::open(host, kBlockCacheBytes));
+	auto fs = TRY(tree::Filesystem::open(host, tree::kSendBlockCacheBytes));
 	auto root = TRY(fs->tree_root(tree_id));
 	bsend_tree_stats stats = {};
 	stats.root_generation = root.generation;
@@ -51,7 +48,7 @@ Result<void> check_readonly(tree::Filesystem& fs, u64 tree_id, const char* cause
 Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out, bsend_host_files* files,
 					bsend_host_send* control, const bsend_send_params& params)
 {
-	auto fs = TRY(tree::Filesystem::open(host, kBlockCacheBytes));
+	auto fs = TRY(tree::Filesystem::open(host, tree::kSendBlockCacheBytes));
 	TRY(check_readonly(*fs, params.subvolume, "subvolume is not read-only"));
 	if (params.parent)
 		TRY(check_readonly(*fs, params.parent, "parent subvolume is not read-only"));

@@ -33,6 +33,16 @@ extern "C" {
 void *bsend_host_alloc(size_t size);
 void bsend_host_free(void *ptr);
 
+/*
+ * Counted allocation of whole pages for buffers that the devices read into:
+ * page aligned, with no header, so that a block of a power-of-two size
+ * takes exactly that much memory. size is rounded up to a page; the caller
+ * gives the same size back to bsend_host_free_pages(). Counted with
+ * bsend_host_alloc()'s blocks. Memory is not zeroed.
+ */
+void *bsend_host_alloc_pages(size_t size);
+void bsend_host_free_pages(void *ptr, size_t size);
+
 /* Checksum algorithms, numbered as btrfs_super_block.csum_type. */
 enum bsend_csum_type {
 	BSEND_CSUM_CRC32C = 0,

@@ -8,15 +8,12 @@
  * memory of one send, for the benchmarks). A non-zero count at unload is a
  * leak and is logged as an error.
  *
- * A block of a page or more starts BSEND_ALLOC_WIDE_OFFSET bytes into its
- * allocation, the header just before it, so that it is aligned as a bio's
- * buffer must be: the tree block buffers are read into directly
- * (bio_read.c). kvmalloc's allocations of that size are page aligned, or
- * aligned to their power-of-two size, so the offset costs no more memory
- * than the header did: both round the allocation up to the same size.
+ * Buffers that the devices read into come from bsend_host_alloc_pages()
+ * instead: whole pages with no header, whose size the caller gives back.
+ * A header would push a 16 KiB tree block into a 32 KiB allocation
+ * (kmalloc rounds allocations of more than two pages up to a power of two).
  */
 #include <linux/atomic.h>
-#include <linux/blkdev.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
@@ -31,9 +28,6 @@ struct bsend_alloc_header {
 };
 
 #define BSEND_ALLOC_MAGIC 0xb5e4d0a110c8ed00ULL
-/* The magic of a block placed BSEND_ALLOC_WIDE_OFFSET into its allocation. */
-#define BSEND_ALLOC_MAGIC_WIDE 0xb5e4d0a110c8ed01ULL
-#define BSEND_ALLOC_WIDE_OFFSET SECTOR_SIZE
 
 static atomic_long_t outstanding_blocks = ATOMIC_LONG_INIT(0);
 static atomic_long_t outstanding_bytes = ATOMIC_LONG_INIT(0);
@@ -55,48 +49,75 @@ static void note_peak(long bytes)
 	raise_peak(&send_peak_bytes, bytes);
 }
 
-void *bsend_host_alloc(size_t size)
+static void count_allocation(size_t size)
 {
-	bool wide = size >= PAGE_SIZE;
-	size_t offset = wide ? BSEND_ALLOC_WIDE_OFFSET :
-			       sizeof(struct bsend_alloc_header);
-	struct bsend_alloc_header *header;
-	u8 *base;
-
-	if (size > INT_MAX - offset)
-		return NULL;
-	base = kvmalloc(offset + size, GFP_KERNEL);
-	if (!base)
-		return NULL;
-	header = (struct bsend_alloc_header *)(base + offset) - 1;
-	header->size = size;
-	header->magic = wide ? BSEND_ALLOC_MAGIC_WIDE : BSEND_ALLOC_MAGIC;
 	atomic_long_inc(&outstanding_blocks);
 	note_peak(atomic_long_add_return(size, &outstanding_bytes));
-	return base + offset;
+}
+
+static void count_free(size_t size)
+{
+	atomic_long_sub(size, &outstanding_bytes);
+	atomic_long_dec(&outstanding_blocks);
+}
+
+void *bsend_host_alloc(size_t size)
+{
+	struct bsend_alloc_header *header;
+
+	if (size > INT_MAX - sizeof(*header))
+		return NULL;
+	header = kvmalloc(sizeof(*header) + size, GFP_KERNEL);
+	if (!header)
+		return NULL;
+	header->size = size;
+	header->magic = BSEND_ALLOC_MAGIC;
+	count_allocation(size);
+	return header + 1;
 }
 
 void bsend_host_free(void *ptr)
 {
 	struct bsend_alloc_header *header;
-	size_t offset;
 
 	if (!ptr)
 		return;
 	header = (struct bsend_alloc_header *)ptr - 1;
-	if (header->magic == BSEND_ALLOC_MAGIC_WIDE) {
-		offset = BSEND_ALLOC_WIDE_OFFSET;
-	} else if (header->magic == BSEND_ALLOC_MAGIC) {
-		offset = sizeof(*header);
-	} else {
+	if (header->magic != BSEND_ALLOC_MAGIC) {
 		pr_err("bsend: free of a block at %px that the counted allocator does not own\n",
 		       ptr);
 		return;
 	}
 	header->magic = 0;
-	atomic_long_sub(header->size, &outstanding_bytes);
-	atomic_long_dec(&outstanding_blocks);
-	kvfree((u8 *)ptr - offset);
+	count_free(header->size);
+	kvfree(header);
+}
+
+void *bsend_host_alloc_pages(size_t size)
+{
+	size_t pages_size = PAGE_ALIGN(size);
+	void *pages;
+
+	if (!size || pages_size > INT_MAX)
+		return NULL;
+	/*
+	 * kmalloc aligns a power-of-two size to itself, and takes whole pages
+	 * for more than two pages; kvmalloc falls back to vmalloc when they
+	 * are not to be had, and bio_read.c reads those through bio pages.
+	 */
+	pages = kvmalloc(pages_size, GFP_KERNEL);
+	if (!pages)
+		return NULL;
+	count_allocation(pages_size);
+	return pages;
+}
+
+void bsend_host_free_pages(void *ptr, size_t size)
+{
+	if (!ptr)
+		return;
+	count_free(PAGE_ALIGN(size));
+	kvfree(ptr);
 }
 
 long bsend_alloc_outstanding(void)

@@ -44,8 +44,8 @@ struct bsend_read_batch {
 /*
  * Whether a bio can read into buf itself: memory with a linear mapping
  * (not vmalloc, not a stack), aligned as the device's DMA needs. The
- * engine's tree block buffers are (see alloc.c); other buffers go through
- * pages of their own.
+ * engine's tree block buffers are (bsend_host_alloc_pages() in alloc.c);
+ * other buffers go through pages of their own.
  */
 static bool can_read_into(struct block_device *bdev, const void *buf,
 			  size_t len)

@@ -6,10 +6,10 @@
 
 namespace bsend::posix {
 
-// Blocks from bsend_host_alloc() not yet freed.
+// Blocks from bsend_host_alloc() and bsend_host_alloc_pages() not yet freed.
 long allocations_outstanding();
 
-// Makes the next `count` calls of bsend_host_alloc() succeed and the one
+// Makes the next `count` allocations (either kind) succeed and the one
 // after fail, for allocation-failure tests; -1 (the default) never fails.
 void fail_allocation_after(long count);
 

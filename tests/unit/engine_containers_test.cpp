@@ -178,16 +178,18 @@ TEST_F(Containers, BlockBufferPoolReusesBuffersAndKeepsAtMostItsSpares)
 	RefPtr<BlockBufferPool> pool = made.release_value();
 
 	constexpr usize kTaken = BlockBufferPool::kMaxSpares + 8;
-	std::vector<Vec<u8>> taken;
+	std::vector<tree::BlockBuffer> taken;
 	std::vector<const u8*> given_back;
 	for (usize i = 0; i < kTaken; i++) {
 		auto bytes = pool->take();
 		ASSERT_TRUE(bytes.is_ok());
 		EXPECT_EQ(bytes.value().size(), 16384u);
+		// Whole pages: a bio reads straight into them.
+		EXPECT_EQ(reinterpret_cast<uintptr_t>(bytes.value().data()) % 4096, 0u);
 		taken.push_back(bytes.release_value());
 	}
 	long with_all_taken = posix::allocations_outstanding();
-	for (Vec<u8>& bytes : taken) {
+	for (tree::BlockBuffer& bytes : taken) {
 		given_back.push_back(bytes.data());
 		pool->give_back(std::move(bytes));
 	}
@@ -203,10 +205,10 @@ TEST_F(Containers, BlockBufferPoolReusesBuffersAndKeepsAtMostItsSpares)
 	EXPECT_EQ(pool->spares(), BlockBufferPool::kMaxSpares - 1);
 
 	// A buffer of another size is not kept.
-	Vec<u8> other;
 	posix::fail_allocation_after(-1);
-	ASSERT_TRUE(other.resize_for_overwrite(100).is_ok());
-	pool->give_back(std::move(other));
+	auto other = tree::BlockBuffer::allocate(100);
+	ASSERT_TRUE(other.is_ok());
+	pool->give_back(other.release_value());
 	EXPECT_EQ(pool->spares(), BlockBufferPool::kMaxSpares - 1);
 
 	// With no spare left, take() must allocate, and reports when it cannot.
@@ -216,4 +218,35 @@ TEST_F(Containers, BlockBufferPoolReusesBuffersAndKeepsAtMostItsSpares)
 	}
 	posix::fail_allocation_after(0);
 	EXPECT_EQ(pool->take().error().errno_value, err::kNoMemory);
+}
+
+TEST_F(Containers, BlockBufferOwnsItsPagesThroughMoves)
+{
+	long before = posix::allocations_outstanding();
+	{
+		auto made = tree::BlockBuffer::allocate(16384);
+		ASSERT_TRUE(made.is_ok());
+		tree::BlockBuffer first = made.release_value();
+		const u8* pages = first.data();
+		EXPECT_EQ(posix::allocations_outstanding(), before + 1);
+
+		tree::BlockBuffer second = std::move(first);
+		EXPECT_EQ(second.data(), pages);
+		EXPECT_EQ(second.size(), 16384u);
+		EXPECT_EQ(first.data(), nullptr);
+		EXPECT_EQ(first.size(), 0u);
+
+		auto replacement = tree::BlockBuffer::allocate(4096);
+		ASSERT_TRUE(replacement.is_ok());
+		EXPECT_EQ(posix::allocations_outstanding(), before + 2);
+		// Assigning over a buffer frees the pages it held.
+		second = replacement.release_value();
+		EXPECT_EQ(second.size(), 4096u);
+		EXPECT_EQ(posix::allocations_outstanding(), before + 1);
+	}
+	EXPECT_EQ(posix::allocations_outstanding(), before);
+
+	posix::fail_allocation_after(0);
+	EXPECT_EQ(tree::BlockBuffer::allocate(16384).error().errno_value, err::kNoMemory);
+	posix::fail_allocation_after(-1);
 }

@@ -13,7 +13,7 @@ class TreeBlock : public RefCounted<TreeBlock> {
 public:
 	// The bytes must already be validated (Filesystem does it); they go
 	// back to pool when the block is freed.
-	TreeBlock(Vec<u8> bytes, format::TreeBlockView view, RefPtr<BlockBufferPool> pool)
+	TreeBlock(BlockBuffer bytes, format::TreeBlockView view, RefPtr<BlockBufferPool> pool)
 		: bytes_(bsend::move(bytes)), view_(view), pool_(bsend::move(pool))
 	{
 	}
@@ -24,7 +24,7 @@ public:
 	const format::TreeBlockView& view() const { return view_; }
 
 private:
-	Vec<u8> bytes_;
+	BlockBuffer bytes_;
 	format::TreeBlockView view_;	// over bytes_
 	RefPtr<BlockBufferPool> pool_;
 };

@@ -1,6 +1,35 @@
 #include "module/core/tree/block_buffers.h"
 
+#include "module/core/platform.h"
+
 namespace bsend::tree {
+
+Result<BlockBuffer> BlockBuffer::allocate(usize size)
+{
+	auto* bytes = static_cast<u8*>(bsend_host_alloc_pages(size));
+	if (!bytes)
+		return Error::make(err::kNoMemory, "out of memory for a tree block buffer");
+	return BlockBuffer(bytes, size);
+}
+
+BlockBuffer& BlockBuffer::operator=(BlockBuffer&& other)
+{
+	if (this != &other) {
+		release();
+		bytes_ = other.bytes_;
+		size_ = other.size_;
+		other.bytes_ = nullptr;
+		other.size_ = 0;
+	}
+	return *this;
+}
+
+void BlockBuffer::release()
+{
+	bsend_host_free_pages(bytes_, size_);
+	bytes_ = nullptr;
+	size_ = 0;
+}
 
 Result<RefPtr<BlockBufferPool>> BlockBufferPool::create_pool(usize block_size)
 {
@@ -9,24 +38,22 @@ Result<RefPtr<BlockBufferPool>> BlockBufferPool::create_pool(usize block_size)
 	return pool;
 }
 
-Result<Vec<u8>> BlockBufferPool::take()
+Result<BlockBuffer> BlockBufferPool::take()
 {
 	if (!spares_.empty()) {
-		Vec<u8> bytes = bsend::move(spares_.back());
+		BlockBuffer buffer = bsend::move(spares_.back());
 		spares_.pop();
-		return bytes;
+		return buffer;
 	}
-	Vec<u8> bytes;
-	TRY(bytes.resize_for_overwrite(block_size_));
-	return bytes;
+	return BlockBuffer::allocate(block_size_);
 }
 
-void BlockBufferPool::give_back(Vec<u8> bytes)
+void BlockBufferPool::give_back(BlockBuffer buffer)
 {
-	if (bytes.size() != block_size_)
+	if (buffer.size() != block_size_)
 		return;
-	// When the spares are full, bytes is freed here instead.
-	spares_.push_within_capacity(bsend::move(bytes));
+	// When the spares are full, buffer is freed here instead.
+	spares_.push_within_capacity(bsend::move(buffer));
 }
 
 } // namespace bsend::tree

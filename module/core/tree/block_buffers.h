@@ -9,6 +9,38 @@
 
 namespace bsend::tree {
 
+// The bytes of one tree block, in whole pages of their own
+// (bsend_host_alloc_pages): the devices read into them directly, and a
+// block of a power-of-two size takes no more memory than its size.
+class BlockBuffer {
+public:
+	// A buffer of size bytes whose contents are undefined.
+	static Result<BlockBuffer> allocate(usize size);
+
+	BlockBuffer() = default;
+	BlockBuffer(BlockBuffer&& other)
+		: bytes_(other.bytes_), size_(other.size_)
+	{
+		other.bytes_ = nullptr;
+		other.size_ = 0;
+	}
+	BlockBuffer& operator=(BlockBuffer&& other);
+	BlockBuffer(const BlockBuffer&) = delete;
+	BlockBuffer& operator=(const BlockBuffer&) = delete;
+	~BlockBuffer() { release(); }
+
+	u8* data() { return bytes_; }
+	const u8* data() const { return bytes_; }
+	usize size() const { return size_; }
+
+private:
+	BlockBuffer(u8* bytes, usize size) : bytes_(bytes), size_(size) {}
+	void release();
+
+	u8* bytes_ = nullptr;
+	usize size_ = 0;
+};
+
 class BlockBufferPool : public RefCounted<BlockBufferPool> {
 public:
 	// The most buffers kept for reuse: blocks leave the cache as others
@@ -24,17 +56,17 @@ public:
 	explicit BlockBufferPool(usize block_size) : block_size_(block_size) {}
 
 	// A buffer of block_size bytes whose contents are undefined.
-	Result<Vec<u8>> take();
+	Result<BlockBuffer> take();
 
-	// Keeps bytes for a later take() when it is a whole buffer and there is
-	// room among the spares; frees it otherwise.
-	void give_back(Vec<u8> bytes);
+	// Keeps buffer for a later take() when it is of block_size bytes and
+	// there is room among the spares; frees it otherwise.
+	void give_back(BlockBuffer buffer);
 
 	usize spares() const { return spares_.size(); }
 
 private:
 	usize block_size_;
-	Vec<Vec<u8>> spares_;
+	Vec<BlockBuffer> spares_;
 };
 
 } // namespace bsend::tree

@@ -130,14 +130,14 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 
 Result<BlockRef> Filesystem::read_copy(const BlockExpectation& expect, const Stripe& copy)
 {
-	Vec<u8> bytes = TRY(buffers_->take());
+	BlockBuffer bytes = TRY(buffers_->take());
 	int ret = bsend_host_read(host_, copy.devid, copy.physical, bytes.data(), bytes.size());
 	if (ret < 0)
 		return Error::make(-ret, "cannot read tree block").at_bytenr(expect.bytenr).mismatch(copy.devid, copy.physical);
 	return check_block(expect, bsend::move(bytes));
 }
 
-Result<BlockRef> Filesystem::check_block(const BlockExpectation& expect, Vec<u8> bytes)
+Result<BlockRef> Filesystem::check_block(const BlockExpectation& expect, BlockBuffer bytes)
 {
 	Bytes raw(bytes.data(), bytes.size());
 	auto view = TRY(format::TreeBlockView::over(raw, expect.bytenr));

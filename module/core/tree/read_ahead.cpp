@@ -94,7 +94,7 @@ Result<bool> Filesystem::issue_read_ahead(Span<const BlockExpectation> blocks)
 		if (!mapping.is_ok() || mapping.value().num_copies == 0)
 			continue;
 		const Stripe& copy = mapping.value().copies[0];
-		Vec<u8> bytes = TRY(buffers_->take());
+		BlockBuffer bytes = TRY(buffers_->take());
 		bsend_read_request request = {copy.devid, copy.physical, bytes.data(), bytes.size(), 0};
 		// Room was reserved: none of these pushes allocates.
 		batch->expected.push_within_capacity(BlockExpectation(expect));
