@@ -136,14 +136,15 @@ def time_page_cache_read(tools, paths):
 def profile_send(sender, tools, send, report_path, log):
     """One more cold send of send by sender, under `perf record` of every
     CPU (cpu-clock samples: no PMU under TCG); the report of where the
-    time went, by command, object and symbol, goes to report_path."""
+    time went, by command and object, by symbol, and by command and
+    symbol, goes to report_path."""
     drop_caches(tools)
     data = report_path + '.data'
     pipeline = '%s | wc -c >/dev/null' % ' '.join(send_command(sender, tools, send))
     subprocess.run(['perf', 'record', '-q', '-a', '-g', '-e', 'cpu-clock', '-F', '1999',
                     '-o', data, '--', 'sh', '-c', pipeline], check=True, stdout=log.f, stderr=log.f)
     with open(report_path, 'w') as out:
-        for sort in ('comm,dso', 'sym'):
+        for sort in ('comm,dso', 'sym', 'comm,sym'):
             subprocess.run(['perf', 'report', '-i', data, '--stdio', '--no-children',
                             '--kallsyms=/proc/kallsyms', '-g', 'none', '--sort', sort,
                             '--percent-limit', '0.5'],
