@@ -32,6 +32,15 @@ public:
 	std::vector<uint8_t> data;
 };
 
+// Collects the stream like BufferSink, but says it throws it away, as a
+// dry run's sink does.
+class ThrowawaySink final : public stream::Sink {
+public:
+	Result<void> write(Bytes bytes) override { return buffer.write(bytes); }
+	bool keeps_bytes() const override { return false; }
+	BufferSink buffer;
+};
+
 // An independent, bit-at-a-time crc32c (reflected polynomial 0x82F63B78)
 // with no inversion before or after, as the kernel's crc32c(seed, ...).
 uint32_t reference_crc32c(uint32_t crc, const uint8_t* data, size_t length)
@@ -209,4 +218,29 @@ TEST_F(Stream, HostSinkGathersWritesUntilFlush)
 		EXPECT_TRUE(written == expected);
 	}
 	close(fd);
+}
+
+TEST_F(Stream, CommandsToASinkThatKeepsNothingAreNotChecksummed)
+{
+	auto write_command = [](stream::Sink& sink) {
+		auto writer = stream::StreamWriter::create(sink, 1).release_value();
+		EXPECT_TRUE(writer.begin(BSEND_SEND_C_MKFILE).is_ok());
+		EXPECT_TRUE(writer.put_path(BSEND_SEND_A_PATH, "file").is_ok());
+		EXPECT_TRUE(writer.end().is_ok());
+		EXPECT_EQ(writer.bytes_written(), 10u + 4 + 4);
+	};
+	BufferSink kept;
+	write_command(kept);
+	ThrowawaySink thrown;
+	write_command(thrown);
+
+	const std::vector<uint8_t>& with_crc = kept.data;
+	const std::vector<uint8_t>& without = thrown.buffer.data;
+	ASSERT_EQ(with_crc.size(), without.size());
+	const size_t crc_at = offsetof(bsend_cmd_header, crc);
+	std::vector<uint8_t> zeroed = with_crc;
+	std::fill(zeroed.begin() + crc_at, zeroed.begin() + crc_at + 4, 0);
+	EXPECT_EQ(load_le32(with_crc.data() + crc_at), reference_crc32c(0, zeroed.data(), zeroed.size()));
+	// The same bytes, with the crc field left 0.
+	EXPECT_EQ(without, zeroed);
 }

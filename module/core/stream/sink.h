@@ -12,6 +12,10 @@ public:
 	// Writes all of bytes, or fails; a short write is the sink's to retry.
 	virtual Result<void> write(Bytes bytes) = 0;
 
+	// Whether the bytes are kept for a reader: a sink that throws them
+	// away needs no command checksums.
+	virtual bool keeps_bytes() const { return true; }
+
 protected:
 	~Sink() = default;
 };

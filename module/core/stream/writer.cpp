@@ -112,7 +112,8 @@ Result<void> StreamWriter::end()
 	store_le32(header + offsetof(bsend_cmd_header, len), static_cast<u32>(used_ - kCmdHeader));
 	store_le16(header + offsetof(bsend_cmd_header, cmd), command_);
 	store_le32(header + offsetof(bsend_cmd_header, crc), 0);
-	store_le32(header + offsetof(bsend_cmd_header, crc), bsend_host_stream_crc32c(0, header, used_));
+	if (sink_->keeps_bytes())
+		store_le32(header + offsetof(bsend_cmd_header, crc), bsend_host_stream_crc32c(0, header, used_));
 	command_ = 0;
 	return emit(Bytes(header, used_));
 }
