@@ -95,11 +95,12 @@ void bsend_host_free(void *ptr)
 
 void *bsend_host_alloc_pages(size_t size)
 {
-	size_t pages_size = PAGE_ALIGN(size);
+	size_t pages_size;
 	void *pages;
 
-	if (!size || pages_size > INT_MAX)
+	if (!size || size > INT_MAX - PAGE_SIZE)
 		return NULL;
+	pages_size = PAGE_ALIGN(size);
 	/*
 	 * kmalloc aligns a power-of-two size to itself, and takes whole pages
 	 * for more than two pages; kvmalloc falls back to vmalloc when they
