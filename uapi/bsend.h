@@ -67,7 +67,15 @@
  *   EINTR       a fatal signal arrived; the stream stops mid-command
  *   ECANCELED   BSEND_CMD_CANCEL asked for it; the stream has no END
  *   EPIPE       the reader of send_fd went away
- *   EUCLEAN     corrupt metadata (logged with the bytenr and the cause)
+ *   EUCLEAN     corrupt metadata: a tree block or item fails validation
+ *               (logged with the bytenr and the cause)
+ *   ENOTRECOVERABLE
+ *               bsend cannot send this change: an invariant of bsend's own
+ *               failed on metadata that passed validation (a limit of
+ *               bsend, not damage to the filesystem; logged with the cause
+ *               and the inode). The stream has no END.
+ * On a failure once the send runs, failed_ino holds the inode the error
+ * names (0: none).
  */
 struct bsend_ioctl_send_args {
 	__s64 subvol_fd;		/* root dir of the subvolume to send */
@@ -88,7 +96,9 @@ struct bsend_ioctl_send_args {
 	__u64 data_bytes;		/* file data carried by WRITE commands */
 	__u64 inodes;			/* inodes sent */
 	__u64 commands;			/* commands in the stream */
-	__u64 reserved[4];		/* must be 0 */
+	/* Out, on failure (ignored on input): */
+	__u64 failed_ino;		/* the inode the error names, or 0 */
+	__u64 reserved[3];		/* must be 0 */
 };
 
 /*

@@ -118,8 +118,10 @@ static char *subvolume_path(struct file *subvol)
 	return copy;
 }
 
-/* Runs the engine on the validated request; fills *stats on success. */
-static int run_send(struct bsend_send *send, struct bsend_send_stats *stats)
+/* Runs the engine on the validated request; fills *stats on success, and
+ * *failed_ino with the inode an error names on failure. */
+static int run_send(struct bsend_send *send, struct bsend_send_stats *stats,
+		    u64 *failed_ino)
 {
 	struct bsend_host_out out = { .file = send->out };
 	struct bsend_host_files files = {
@@ -162,8 +164,13 @@ static int run_send(struct bsend_send *send, struct bsend_send_stats *stats)
 	bsend_host_files_close(&files);
 	bsend_registry_remove(&entry, ret);
 	kfree(path);
-	if (ret && ret != -EINTR && ret != -EPIPE && ret != -EPERM &&
-	    ret != -ECANCELED && ret != -ENOENT)
+	*failed_ino = error.ino;
+	if (ret == -ENOTRECOVERABLE)
+		pr_err("bsend: send of root %llu: bsend cannot send this change: %s, ino %llu, bytenr %llu (expected %llu, found %llu): %d\n",
+		       params.subvolume, error.cause, error.ino, error.bytenr,
+		       error.expected, error.found, ret);
+	else if (ret && ret != -EINTR && ret != -EPIPE && ret != -EPERM &&
+		 ret != -ECANCELED && ret != -ENOENT)
 		pr_err("bsend: send of root %llu: %s, ino %llu, bytenr %llu (expected %llu, found %llu): %d\n",
 		       params.subvolume, error.cause, error.ino, error.bytenr,
 		       error.expected, error.found, ret);
@@ -186,13 +193,16 @@ long bsend_ioctl_send(struct bsend_ioctl_send_args __user *uargs)
 {
 	struct bsend_send send = {};
 	struct bsend_send_stats stats = {};
+	u64 failed_ino = 0;
 	int ret;
 
 	ret = validate_send(&send, uargs);
 	if (!ret)
-		ret = run_send(&send, &stats);
+		ret = run_send(&send, &stats, &failed_ino);
 	send_release(&send);
 	if (!ret)
 		ret = report_stats(uargs, &stats);
+	else if (failed_ino && put_user(failed_ino, &uargs->failed_ino))
+		pr_debug("bsend: cannot report the inode of error %d\n", ret);
 	return ret;
 }

@@ -80,28 +80,24 @@ u32 CloneFinder::rank(const tree::ExtentRef& ref, u64 ino) const
 	return kOther;
 }
 
-Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const format::FileExtentItemView& item,
-				 u64 start, u64 end, u64 receiver_size, SentInodes& sent, CloneChoice* choice,
-				 u64* write_end)
+Result<bool> CloneFinder::best_candidate(const InodeInfo& info, const tree::ExtentRefs& refs, u64 start,
+					 u64 wanted_start, u64 wanted_end, SentInodes& sent,
+					 Span<const tree::ExtentRef* const> excluded, Candidate* best,
+					 u64* next_wanted)
 {
-	*write_end = end;
-	if (item.is_inline() || !extent_has_data(item) || start >= end)
-		return false;
-	// The bytes wanted, as offsets into the extent.
-	const u64 wanted_start = item.offset() + (start - item_offset);
-	const u64 wanted_end = wanted_start + (end - start);
-	auto refs = TRY(walker_->find(item.disk_bytenr(), item.ram_bytes()));
 	const u64 sectorsize = fs_.super().sectorsize;
-
-	const tree::ExtentRef* best = nullptr;
+	*best = Candidate{};
+	*next_wanted = wanted_end;	// where the next usable item starts
 	u32 best_rank = kUnusable;
-	u64 best_offset = 0;
-	u64 best_length = 0;
-	u64 next_wanted = wanted_end;	// where the next usable item starts
-	for (const tree::ExtentRef& ref : refs->refs) {
+	for (const tree::ExtentRef& ref : refs.refs) {
 		u64 ref_end = ref.extent_offset + ref.num_bytes;
 		if (ref_end <= wanted_start || ref.extent_offset >= wanted_end)
 			continue;	// none of the bytes wanted
+		bool is_excluded = false;
+		for (usize i = 0; i < excluded.size(); i++)
+			is_excluded |= excluded.data()[i] == &ref;
+		if (is_excluded)
+			continue;
 		// The part of [wanted_start, wanted_end) this item maps.
 		u64 from = ref.extent_offset > wanted_start ? ref.extent_offset : wanted_start;
 		u64 length = (ref_end < wanted_end ? ref_end : wanted_end) - from;
@@ -119,27 +115,56 @@ Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const f
 			continue;
 		if (from > wanted_start) {
 			// Usable further on: write up to there, then look again.
-			if (from < next_wanted)
-				next_wanted = from;
+			if (from < *next_wanted)
+				*next_wanted = from;
 			continue;
 		}
 		u32 ref_rank = rank(ref, info.ino);
-		if (ref_rank > best_rank || (ref_rank == best_rank && length <= best_length))
+		if (ref_rank > best_rank || (ref_rank == best_rank && length <= best->length))
 			continue;
-		if (!TRY(maps_written_data(ref, item.disk_bytenr())))
+		if (!TRY(maps_written_data(ref, refs.disk_bytenr)))
 			continue;	// preallocated there: it reads as zeros
-		best = &ref;
+		best->ref = &ref;
+		best->offset = source_offset;
+		best->length = length;
 		best_rank = ref_rank;
-		best_offset = source_offset;
-		best_length = length;
 	}
-	if (!best) {
-		*write_end = start + (next_wanted - wanted_start);
-		return false;
-	}
+	return best->ref != nullptr;
+}
 
-	const CloneRoot* root = root_of(best->root);
-	auto source = TRY(read_inode_info(fs_, root->tree, best->ino));
+Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const format::FileExtentItemView& item,
+				 u64 start, u64 end, u64 receiver_size, SentInodes& sent, CloneChoice* choice,
+				 u64* write_end)
+{
+	*write_end = end;
+	if (item.is_inline() || !extent_has_data(item) || start >= end)
+		return false;
+	// The bytes wanted, as offsets into the extent.
+	const u64 wanted_start = item.offset() + (start - item_offset);
+	const u64 wanted_end = wanted_start + (end - start);
+	auto refs = TRY(walker_->find(item.disk_bytenr(), item.ram_bytes()));
+	const u64 sectorsize = fs_.super().sectorsize;
+
+	// Items of inodes without links (deleted while open when their
+	// snapshot was taken) are passed over: no receiver has them.
+	Vec<const tree::ExtentRef*> unlinked;
+	Candidate best;
+	InodeInfo source;
+	u64 next_wanted = wanted_end;
+	for (;;) {
+		if (!TRY(best_candidate(info, *refs, start, wanted_start, wanted_end, sent, unlinked.span(), &best,
+					&next_wanted))) {
+			*write_end = start + (next_wanted - wanted_start);
+			return false;
+		}
+		source = TRY(read_inode_info(fs_, root_of(best.ref->root)->tree, best.ref->ino));
+		if (source.nlink)
+			break;
+		TRY(unlinked.push(best.ref));
+	}
+	const u64 best_offset = best.offset;
+	const u64 best_length = best.length;
+	const CloneRoot* root = root_of(best.ref->root);
 	u64 source_end = best_offset + best_length;
 	u64 clone_end = start + best_length;
 	if (source_end > source.size)
@@ -158,7 +183,7 @@ Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const f
 			return false;
 	}
 	choice->root = root;
-	choice->ino = best->ino;
+	choice->ino = best.ref->ino;
 	choice->offset = best_offset;
 	choice->length = clone_length;
 	return true;
@@ -171,7 +196,7 @@ Result<void> CloneFinder::source_path(const CloneChoice& choice, SentInodes& sen
 	const tree::TreeRoot& root = choice.root->tree;
 	return build_path(choice.ino, path, [&](u64 at, Text* name, u64* parent) -> Result<bool> {
 		if (!TRY(first_name_in(fs_, root, at, parent, name)))
-			return Error::make(err::kCorrupt, "clone source inode has no name in its subvolume").at_ino(at);
+			return Error::make(err::kEngineLimit, "clone source inode has no name in its subvolume").at_ino(at);
 		return true;
 	});
 }

@@ -81,6 +81,20 @@ public:
 	explicit CloneFinder(tree::Filesystem& fs) : fs_(fs) {}
 
 private:
+	// A usable source of the first bytes wanted: the item, and the
+	// source offset and length of what it maps of them.
+	struct Candidate {
+		const tree::ExtentRef* ref = nullptr;
+		u64 offset = 0;
+		u64 length = 0;
+	};
+	// The preferred usable item for the bytes [wanted_start, wanted_end)
+	// of the extent (start: the file offset of wanted_start), leaving out
+	// the excluded ones; false when none maps the first byte, and then
+	// *next_wanted is where one maps a later one (wanted_end if none).
+	Result<bool> best_candidate(const InodeInfo& info, const tree::ExtentRefs& refs, u64 start, u64 wanted_start,
+				    u64 wanted_end, SentInodes& sent, Span<const tree::ExtentRef* const> excluded,
+				    Candidate* best, u64* next_wanted);
 	// Whether the source item is a written (not preallocated) extent item
 	// of that disk extent.
 	Result<bool> maps_written_data(const tree::ExtentRef& ref, u64 disk_bytenr);

@@ -8,8 +8,6 @@ namespace bsend::send {
 
 namespace {
 
-constexpr StringView kAclAccessXattr = "system.posix_acl_access";
-constexpr StringView kAclDefaultXattr = "system.posix_acl_default";
 
 // The kernel's dev_t as btrfs stores it (major << 20 | minor), in the
 // encoding user space and the stream use (new_encode_dev).

@@ -22,8 +22,11 @@ constexpr u64 kTypeMask = 0170000;
 constexpr u64 kRegular = 0100000, kDirectory = 0040000, kSymlink = 0120000, kCharDevice = 0020000,
 	      kBlockDevice = 0060000, kFifo = 0010000, kSocket = 0140000;
 inline bool is_type(u64 mode, u64 type) { return (mode & kTypeMask) == type; }
+constexpr u64 kSetIdBits = 06000;	// S_ISUID | S_ISGID
 
 constexpr StringView kCapabilityXattr = "security.capability";
+constexpr StringView kAclAccessXattr = "system.posix_acl_access";
+constexpr StringView kAclDefaultXattr = "system.posix_acl_default";
 
 // The key offset of a DIR_ITEM or XATTR_ITEM: crc32c seeded with ~1, no
 // inversions (btrfs_name_hash).

@@ -1,5 +1,6 @@
 #include "module/core/send/full_send.h"
 
+#include "module/core/send/acl_inheritance.h"
 #include "module/core/send/inode_names.h"
 #include "module/core/send/path_builder.h"
 
@@ -27,7 +28,7 @@ public:
 		   const tree::SubvolumeInfo& subvolume)
 		: fs_(fs), out_(writer), options_(options), subvolume_(subvolume),
 		  command_options_{options.send_file_data, options.control},
-		  commands_(fs, data, writer, command_options_)
+		  commands_(fs, data, writer, command_options_), acl_(fs, nullptr)
 	{
 	}
 
@@ -59,6 +60,7 @@ private:
 	const tree::SubvolumeInfo& subvolume_;
 	const CommandOptions command_options_;
 	Commands commands_;
+	AclInheritance acl_;	// every inode is made in the root
 	UniquePtr<CloneFinder> clones_;
 
 	InodeInfo cur_;
@@ -95,7 +97,7 @@ Result<void> FullSender::current_path(u64 ino, Text* out)
 			return false;
 		}
 		if (!TRY(first_ref(at, parent, name)))
-			return Error::make(err::kCorrupt, "inode has no reference to its directory").at_ino(at);
+			return Error::make(err::kEngineLimit, "inode has no reference to its directory").at_ino(at);
 		return true;
 	});
 }
@@ -155,12 +157,20 @@ Result<void> FullSender::process_refs()
 		refs_done_ = true;
 		return {};
 	}
+	// Links but no name (inodes without links are left out): the inode
+	// would stay under its orphan name.
+	if (refs_.empty())
+		return Error::make(err::kEngineLimit, "inode has links but no reference to a directory")
+			.at_ino(cur_.ino)
+			.mismatch(1, 0);
 	Text orphan, first_path, target;
 	TRY(current_path(cur_.ino, &orphan));
-	if (early_dirs_.find(cur_.ino))
+	if (early_dirs_.find(cur_.ino)) {
 		early_dirs_.remove(cur_.ino);
-	else
+	} else {
 		TRY(commands_.create(subvolume_.root, cur_, orphan.view()));
+		TRY(acl_.created(cur_.ino, is_type(cur_.mode, kDirectory), kRootDir));
+	}
 	TRY(mark_dir_changed(kRootDir));
 
 	for (usize i = 0; i < refs_.size(); i++) {
@@ -170,6 +180,7 @@ Result<void> FullSender::process_refs()
 			Text dir_orphan;
 			TRY(orphan_name(dir.ino, dir.generation, &dir_orphan));
 			TRY(commands_.create(subvolume_.root, dir, dir_orphan.view()));
+			TRY(acl_.created(dir.ino, true, kRootDir));
 			TRY(early_dirs_.insert(dir.ino, dir.generation));
 		}
 		TRY(current_path(ref.parent, &target));
@@ -204,6 +215,7 @@ Result<void> FullSender::finish_inode()
 		TRY(process_refs());
 	Text path;
 	TRY(current_path(cur_.ino, &path));
+	TRY(acl_.drop_inherited(commands_, subvolume_.root, cur_.ino, path.view()));
 	TRY(commands_.set_new_attributes(subvolume_.root, cur_, path.view(), next_write_offset_));
 	if (is_type(cur_.mode, kDirectory))
 		TRY(mark_dir_changed(cur_.ino));
@@ -226,20 +238,29 @@ Result<SendStats> FullSender::run()
 	tree::TreePath path(fs_, subvolume_.root);
 	path.read_leaves_ahead();
 	Text inode_path;
+	u64 orphan = 0;		// an inode without links, left out
 	for (bool more = TRY(path.search({kRootDir, 0, 0})); more; more = TRY(path.next())) {
 		format::Key key = path.key();
 		if (key.objectid > BTRFS_LAST_FREE_OBJECTID)
 			break;
+		if (key.objectid == orphan)
+			continue;
 		if (!have_cur_ || key.objectid != cur_.ino) {
 			if (have_cur_)
 				TRY(finish_inode());
 			TRY(commands_.checkpoint(key.objectid));
 			if (key.type != BTRFS_INODE_ITEM_KEY)
-				return Error::make(err::kCorrupt, "inode items do not start with its inode item")
+				return Error::make(err::kEngineLimit, "inode items do not start with its inode item")
 					.at_ino(key.objectid)
 					.at_bytenr(path.leaf_bytenr())
 					.mismatch(BTRFS_INODE_ITEM_KEY, key.type);
 			auto item = TRY(format::InodeItemView::over(path.data()));
+			if (!item.nlink() && key.objectid != kRootDir) {
+				// Deleted while open when the snapshot was taken: not
+				// part of the tree (the in-kernel send leaves it out too).
+				orphan = key.objectid;
+				continue;
+			}
 			TRY(begin_inode(inode_info_from(key.objectid, item)));
 			continue;
 		}
@@ -252,6 +273,11 @@ Result<SendStats> FullSender::run()
 		if (key.type == BTRFS_XATTR_ITEM_KEY) {
 			TRY(current_path(cur_.ino, &inode_path));
 			TRY(commands_.set_xattrs(inode_path.view(), path.data()));
+			// The root comes first: every inode after it is made under
+			// its default ACL, if it has one.
+			if (cur_.ino == kRootDir && key.offset == name_hash(kAclDefaultXattr))
+				TRY(acl_.set_default(kRootDir, TRY(has_xattr(fs_, subvolume_.root, kRootDir,
+									    kAclDefaultXattr))));
 		} else if (key.type == BTRFS_EXTENT_DATA_KEY) {
 			TRY(send_extent(key, path.data()));
 		}

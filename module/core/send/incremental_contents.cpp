@@ -55,6 +55,7 @@ Result<void> IncrementalSender::send_new_inode(u64 ino)
 				data_end = end;
 		}
 	}
+	TRY(acl_.drop_inherited(commands_, sent_.root, ino, path.view()));
 	TRY(commands_.set_new_attributes(sent_.root, info, path.view(), data_end));
 	if (is_type(info.mode, kDirectory))
 		TRY(touch(ino));
@@ -175,6 +176,26 @@ Result<void> IncrementalSender::write_new_data(StringView path, u64 item_offset,
 	return commands_.write_extent(new_info_, path, item_offset, item, at, end, old_bytes_end);
 }
 
+Result<u64> IncrementalSender::new_data_end()
+{
+	// From the last item below the size back over holes and preallocated
+	// space.
+	tree::TreePath path(fs_, sent_.root);
+	const u64 size = new_info_.size;
+	for (bool more = TRY(path.search_last_at_or_before({content_ino_, BTRFS_EXTENT_DATA_KEY, size})); more;
+	     more = TRY(path.prev())) {
+		format::Key key = path.key();
+		if (key.objectid != content_ino_ || key.type != BTRFS_EXTENT_DATA_KEY)
+			break;
+		auto item = TRY(format::FileExtentItemView::over(path.data()));
+		if (key.offset < size && extent_has_data(item)) {
+			u64 end = key.offset + extent_length(item);
+			return end < size ? end : size;
+		}
+	}
+	return 0;
+}
+
 Result<void> IncrementalSender::write_changed_data(StringView path)
 {
 	u64 old_size = old_info_.size, new_size = new_info_.size;
@@ -185,6 +206,7 @@ Result<void> IncrementalSender::write_changed_data(StringView path)
 	}
 	// Below this the receiver still holds the parent's bytes.
 	u64 old_bytes_end = receiver_size;
+	bool tail_checked = false;
 	for (const FileRange& range : dirty_) {
 		u64 end = range.end < new_size ? range.end : new_size;
 		if (range.start >= end)
@@ -201,6 +223,18 @@ Result<void> IncrementalSender::write_changed_data(StringView path)
 					   }
 					   if (start >= old_bytes_end)
 						   return {};
+					   if (!tail_checked) {
+						   // No data from here to the end: cut the
+						   // receiver's old bytes off rather than
+						   // write zeros over them.
+						   tail_checked = true;
+						   u64 tail = TRY(new_data_end());
+						   if (tail <= start) {
+							   TRY(commands_.truncate(path, tail));
+							   receiver_size = old_bytes_end = tail;
+							   return {};
+						   }
+					   }
 					   return zero_old_data(path, start,
 								piece_end < old_bytes_end ? piece_end : old_bytes_end);
 				   }));
@@ -226,7 +260,10 @@ Result<void> IncrementalSender::finish_changed_inode()
 			TRY(commands_.chown(content_path_.view(), info.uid, info.gid));
 			chowned = true;
 		}
-		if (!is_type(info.mode, kSymlink) && (old_info_.mode & 07777) != (info.mode & 07777))
+		// The receiver's CHOWN clears the setuid and setgid bits: CHMOD
+		// gives them back.
+		bool mode_changed = (old_info_.mode & 07777) != (info.mode & 07777);
+		if (!is_type(info.mode, kSymlink) && (mode_changed || (chowned && (info.mode & kSetIdBits))))
 			TRY(commands_.chmod(content_path_.view(), info.mode));
 	}
 	if (chowned || capability_changed_)

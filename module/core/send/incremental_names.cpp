@@ -125,7 +125,7 @@ Result<void> IncrementalSender::current_path(u64 ino, Text* out)
 			return true;
 		}
 		if (!TRY(parent_first_name(at, &parent_name)))
-			return Error::make(err::kCorrupt, "inode has no name in the parent snapshot").at_ino(at);
+			return Error::make(err::kEngineLimit, "inode has no name in the parent snapshot").at_ino(at);
 		*parent = parent_name.parent;
 		TRY(name->append(parent_name.name.view()));
 		return true;
@@ -156,7 +156,7 @@ Result<u64> IncrementalSender::depth_in_parent(u64 ino)
 	u64 depth = 0;
 	for (u64 at = ino; at != kRootDir; depth++) {
 		if (!TRY(parent_first_name(at, &name)))
-			return Error::make(err::kCorrupt, "directory has no name in the parent snapshot").at_ino(at);
+			return Error::make(err::kEngineLimit, "directory has no name in the parent snapshot").at_ino(at);
 		if (depth > BTRFS_LAST_FREE_OBJECTID)
 			return Error::make(err::kCorrupt, "directory references form a loop").at_ino(ino);
 		at = name.parent;
@@ -189,6 +189,7 @@ Result<void> IncrementalSender::ensure_dir_exists(u64 dir)
 	Text orphan;
 	TRY(orphan_name(dir, change->new_generation, &orphan));
 	TRY(commands_.create(sent_.root, info, orphan.view()));
+	TRY(acl_.created(dir, true, kRootDir));
 	TRY(set_location(dir, kRootDir, orphan.view()));
 	TRY(orphaned_.insert(dir, true));
 	TRY(created_.insert(dir, true));
@@ -228,13 +229,13 @@ Result<bool> IncrementalSender::is_inside(u64 dir, u64 ino)
 		if (at == ino)
 			return true;
 		if (steps > BTRFS_LAST_FREE_OBJECTID)
-			return Error::make(err::kCorrupt, "directory references form a loop").at_ino(dir);
+			return Error::make(err::kEngineLimit, "directory references form a loop").at_ino(dir);
 		if (InodeName* moved = location_.find(at)) {
 			at = moved->parent;
 			continue;
 		}
 		if (!TRY(parent_first_name(at, &name)))
-			return Error::make(err::kCorrupt, "directory has no name in the parent snapshot").at_ino(at);
+			return Error::make(err::kEngineLimit, "directory has no name in the parent snapshot").at_ino(at);
 		at = name.parent;
 	}
 	return false;
@@ -247,6 +248,11 @@ Result<bool> IncrementalSender::move_directly(const InodeChange& change, StringV
 		if (keeps_name(old_names, target))
 			continue;
 		InodeChange* dir = change_of(target.parent);
+		// A directory whose number is used again is made in pass 2, once
+		// the old inode of that number is gone: paths and locations name
+		// inodes by number, and two of one number at once would mix.
+		if (dir && dir->reused())
+			continue;
 		if (dir && !dir->survives())
 			TRY(ensure_dir_exists(target.parent));
 		if (!TRY(name_free_now(change.ino, target)))
@@ -444,6 +450,7 @@ Result<void> IncrementalSender::place_names_of(const InodeChange& change)
 		Text path;
 		TRY(path_in(first.parent, first.name.view(), &path));
 		TRY(commands_.create(sent_.root, info, path.view()));
+		TRY(acl_.created(change.ino, is_type(info.mode, kDirectory), first.parent));
 		TRY(set_location(change.ino, first.parent, first.name.view()));
 		TRY(created_.insert(change.ino, true));
 		TRY(touch(first.parent));
@@ -478,7 +485,7 @@ Result<void> IncrementalSender::place_names()
 		TRY(place_names_of(*placing[i]));
 	}
 	if (orphaned_.size())
-		return Error::make(err::kCorrupt, "inodes left under orphan names after every name was made")
+		return Error::make(err::kEngineLimit, "inodes left under orphan names after every name was made")
 			.mismatch(0, orphaned_.size());
 	return {};
 }

@@ -32,25 +32,50 @@ Result<void> IncrementalSender::record_change(const tree::TreeChange& change)
 	    key.type != BTRFS_INODE_EXTREF_KEY && key.type != BTRFS_XATTR_ITEM_KEY &&
 	    key.type != BTRFS_EXTENT_DATA_KEY)
 		return {};
+	if (key.objectid == orphan_ino_)
+		return {};
 	if (changes_.empty() || changes_.back().ino != key.objectid) {
+		// An inode without links (deleted while open when the snapshot
+		// was taken) is not part of that snapshot's tree: the receiver
+		// never had it, or must lose it. Its generation stays 0 there.
 		InodeChange record;
 		record.ino = key.objectid;
 		if (key.type == BTRFS_INODE_ITEM_KEY) {
+			u64 new_rdev = 0, old_rdev = 0;
 			if (!change.left.empty()) {
 				auto item = TRY(format::InodeItemView::over(change.left));
-				record.new_generation = item.generation();
+				record.new_generation = item.nlink() ? item.generation() : 0;
 				record.new_mode = item.mode();
+				new_rdev = item.rdev();
 			}
 			if (!change.right.empty()) {
 				auto item = TRY(format::InodeItemView::over(change.right));
-				record.old_generation = item.generation();
+				record.old_generation = item.nlink() ? item.generation() : 0;
 				record.old_mode = item.mode();
+				old_rdev = item.rdev();
+			}
+			// A receiver cannot change an inode's type or device
+			// number: one that changes is made anew.
+			bool is_device = is_type(record.new_mode, kCharDevice) || is_type(record.new_mode, kBlockDevice);
+			record.replaced = (record.new_mode & kTypeMask) != (record.old_mode & kTypeMask) ||
+					  (is_device && new_rdev != old_rdev);
+			if (key.objectid == kRootDir && record.new_generation && record.old_generation) {
+				// The root stays the root, whatever its generation
+				// (a parent unrelated to the snapshot sent).
+				record.old_generation = record.new_generation;
+				record.replaced = false;
 			}
 		} else {
 			// The inode item is the same in both: read it once.
 			auto info = TRY(read_inode_info(fs_, sent_.root, key.objectid));
-			record.new_generation = record.old_generation = info.generation;
-			record.new_mode = record.old_mode = info.mode;
+			if (info.nlink) {
+				record.new_generation = record.old_generation = info.generation;
+				record.new_mode = record.old_mode = info.mode;
+			}
+		}
+		if (!record.new_generation && !record.old_generation) {
+			orphan_ino_ = key.objectid;	// in neither tree
+			return {};
 		}
 		TRY(change_index_.insert(record.ino, changes_.size()));
 		TRY(changes_.push(bsend::move(record)));

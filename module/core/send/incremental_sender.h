@@ -4,6 +4,7 @@
 // (passes 1 and 2) and incremental_contents.cpp (pass 3).
 #pragma once
 
+#include "module/core/send/acl_inheritance.h"
 #include "module/core/send/commands.h"
 #include "module/core/send/send_options.h"
 #include "module/core/support/hash_map.h"
@@ -22,14 +23,19 @@ struct InodeName {
 // What the compare says about one inode, from both snapshots' inode items.
 struct InodeChange {
 	u64 ino = 0;
-	u64 old_generation = 0;		// 0: not in the parent
-	u64 new_generation = 0;		// 0: not in the sent snapshot
+	u64 old_generation = 0;		// 0: not in the parent (or no links there)
+	u64 new_generation = 0;		// 0: not in the sent snapshot (or no links)
 	u64 old_mode = 0;
 	u64 new_mode = 0;
 	bool names_changed = false;	// an INODE_REF or INODE_EXTREF differs
+	bool replaced = false;		// same generation, but another type or
+					// device number: another inode too
 
 	// The inode number was freed and used again: another inode.
-	bool reused() const { return old_generation && new_generation && old_generation != new_generation; }
+	bool reused() const
+	{
+		return old_generation && new_generation && (old_generation != new_generation || replaced);
+	}
 	bool is_new() const { return new_generation && (!old_generation || reused()); }
 	bool is_gone() const { return old_generation && (!new_generation || reused()); }
 	bool survives() const { return old_generation && new_generation && !reused(); }
@@ -55,7 +61,7 @@ public:
 			  const tree::SubvolumeInfo& sent, const tree::SubvolumeInfo& parent)
 		: fs_(fs), out_(writer), options_(options), sent_(sent), parent_(parent),
 		  command_options_{options.send_file_data, options.control},
-		  commands_(fs, data, writer, command_options_)
+		  commands_(fs, data, writer, command_options_), acl_(fs, &parent.root)
 	{
 	}
 
@@ -127,6 +133,9 @@ private:
 	Result<void> apply_xattr_change(const tree::TreeChange& change, StringView path);
 	Result<void> add_dirty_range(const tree::TreeChange& change);
 	Result<void> write_changed_data(StringView path);
+	// Where the last data (not a hole, not preallocated space) of pass 3's
+	// inode ends in the sent snapshot, below its size; 0 when it has none.
+	Result<u64> new_data_end();
 	Result<void> zero_old_data(StringView path, u64 start, u64 end);
 	// WRITEs of [start, end) of a data extent, but not of the parts where
 	// the parent's file has the same bytes of the same extent.
@@ -146,10 +155,12 @@ private:
 	const tree::SubvolumeInfo& parent_;
 	const CommandOptions command_options_;
 	Commands commands_;
+	AclInheritance acl_;	// what the receiver's new inodes inherit
 	UniquePtr<CloneFinder> clones_;
 	u64 sending_ino_ = 0;			// pass 3's inode in progress
 
 	Vec<InodeChange> changes_;		// in inode order
+	u64 orphan_ino_ = 0;			// the last inode without links in both
 	HashMap<u64, usize> change_index_;	// ino -> index in changes_
 	HashMap<u64, InodeName> parent_first_names_;	// parent_first_name()'s
 	HashMap<u64, InodeName> location_;	// a name the receiver has now, where

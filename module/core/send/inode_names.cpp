@@ -24,10 +24,10 @@ Result<bool> first_name_in(tree::Filesystem& fs, const tree::TreeRoot& root, u64
 	return true;
 }
 
-Result<bool> dir_has_name(tree::Filesystem& fs, const tree::TreeRoot& root, u64 dir, StringView name)
+Result<bool> has_named_item(tree::Filesystem& fs, const tree::TreeRoot& root, u64 objectid, u8 type, StringView name)
 {
 	tree::TreePath path(fs, root);
-	format::Key key{dir, BTRFS_DIR_ITEM_KEY, name_hash(name)};
+	format::Key key{objectid, type, name_hash(name)};
 	if (!TRY(path.search(key)) || path.key() != key)
 		return false;
 	format::DirEntries entries(path.data());
@@ -36,6 +36,11 @@ Result<bool> dir_has_name(tree::Filesystem& fs, const tree::TreeRoot& root, u64 
 		if (entry.name == name)
 			return true;
 	return false;
+}
+
+Result<bool> dir_has_name(tree::Filesystem& fs, const tree::TreeRoot& root, u64 dir, StringView name)
+{
+	return has_named_item(fs, root, dir, BTRFS_DIR_ITEM_KEY, name);
 }
 
 } // namespace bsend::send

@@ -1,6 +1,6 @@
 // Names of inodes in a committed fs tree, as both senders need them: an
 // inode's first name (INODE_REF or INODE_EXTREF), whether a directory holds
-// a name (its DIR_ITEM), and the orphan name o<ino>-<gen>-<n> an inode goes
+// a name (its DIR_ITEM) or an inode an xattr, and the orphan name o<ino>-<gen>-<n> an inode goes
 // by while its real name cannot be made.
 #pragma once
 
@@ -12,6 +12,10 @@ namespace bsend::send {
 // The first name of ino in root: *parent is its directory, *name its name
 // there. False when it has none.
 Result<bool> first_name_in(tree::Filesystem& fs, const tree::TreeRoot& root, u64 ino, u64* parent, Text* name);
+
+// Whether objectid of root has, among its items of type (DIR_ITEM,
+// XATTR_ITEM: keyed by the name's hash), one called name.
+Result<bool> has_named_item(tree::Filesystem& fs, const tree::TreeRoot& root, u64 objectid, u8 type, StringView name);
 
 // Whether directory dir of root holds an entry called name.
 Result<bool> dir_has_name(tree::Filesystem& fs, const tree::TreeRoot& root, u64 dir, StringView name);

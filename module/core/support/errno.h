@@ -16,6 +16,10 @@ constexpr int kRange = 34;		// ERANGE
 constexpr int kOverflow = 75;		// EOVERFLOW
 constexpr int kNotSupported = 95;	// EOPNOTSUPP
 constexpr int kStale = 116;		// ESTALE
-constexpr int kCorrupt = 117;		// EUCLEAN
+constexpr int kCorrupt = 117;		// EUCLEAN: a block or item fails validation
+// ENOTRECOVERABLE: the engine reached a state it has no way on from (an
+// invariant of its own failed), on metadata that passed validation: a
+// limit of bsend, not damage to the filesystem.
+constexpr int kEngineLimit = 131;
 
 } // namespace bsend::err
