@@ -9,14 +9,17 @@
 namespace sendctl {
 namespace {
 
-Result<std::vector<SendSummary>> send(const SendOptions &options)
+// The offline send of --image: one subvolume, its errors as "sendctl:
+// ...".
+int send_offline(const SendOptions &options, std::ostream &err, std::vector<SendSummary> *summaries)
 {
-	if (options.image.empty())
-		return send_subvolumes(options);
 	auto sent = send_image(options);
-	if (!sent.ok())
-		return sent.error();
-	return std::vector<SendSummary>{sent.value()};
+	if (!sent.ok()) {
+		err << "sendctl: " << sent.error().message << "\n";
+		return kExitFailure;
+	}
+	summaries->push_back(sent.value());
+	return kExitSuccess;
 }
 
 // The --dry-run estimates, one line per subvolume, each named by its path
@@ -46,14 +49,12 @@ int run_send_command(const std::vector<std::string> &args, std::ostream &out,
 		return kExitSuccess;
 	}
 
-	auto sent = send(options.value());
-	if (!sent.ok()) {
-		err << "sendctl: " << sent.error().message << "\n";
-		return kExitFailure;
-	}
-	if (options.value().dry_run)
-		print_estimates(out, options.value(), sent.value());
-	return kExitSuccess;
+	std::vector<SendSummary> summaries;
+	int status = options.value().image.empty() ? send_subvolumes(options.value(), err, &summaries)
+						   : send_offline(options.value(), err, &summaries);
+	if (status == kExitSuccess && options.value().dry_run)
+		print_estimates(out, options.value(), summaries);
+	return status;
 }
 
 }  // namespace sendctl

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "ctl/output.h"
 #include "ctl/unique_fd.h"
@@ -79,6 +80,13 @@ Result<SendSummary> send_image(const SendOptions &options)
 	send_options.name = bsend::StringView(name.data(), name.size());
 	send_options.send_file_data = !options.no_data;
 	send_options.parent = std::strtoull(options.parent.c_str(), nullptr, 10);
+	// As btrfs send asks: the -c sources, then the parent.
+	std::vector<std::uint64_t> clone_roots;
+	for (const std::string &source : options.clone_sources)
+		clone_roots.push_back(std::strtoull(source.c_str(), nullptr, 10));
+	if (send_options.parent)
+		clone_roots.push_back(send_options.parent);
+	send_options.clone_sources = bsend::Span<const bsend::u64>(clone_roots.data(), clone_roots.size());
 	auto sent = send_options.parent ? bsend::send::incremental_send(*fs.value(), data, writer.value(), send_options)
 					 : bsend::send::full_send(*fs.value(), data, writer.value(), send_options);
 	if (!sent.is_ok())

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstring>
+
 #include <memory>
 
 #include "ctl/bsend_device.h"
@@ -22,10 +24,13 @@ SendSummary summary_of(const bsend_ioctl_send_args &args)
 	return summary;
 }
 
+// btrfs send's line for a failed ioctl, then bsend's cause of it.
 Error send_error(int errnum, const std::string &path,
 		 const bsend_ioctl_send_args &args)
 {
-	return Error{errnum, send_failure_message(errnum, {path, args.version})};
+	return Error{errnum, "send ioctl failed with -" + std::to_string(errnum) + ": " +
+				     std::strerror(errnum) + "\nERROR: " +
+				     send_failure_cause(errnum, {path, args.version, args.failed_ino})};
 }
 
 }  // namespace
@@ -67,10 +72,12 @@ Result<SendSummary> stream_send(int bsend_fd, bsend_ioctl_send_args args,
 	Status copied = pump->finish();
 	if (progress)
 		progress->finish(!errnum && copied.ok(), args.inodes);
-	if (errnum)
-		return send_error(errnum, path, args);
+	// A failed copy ends the send (the module's next write fails), and
+	// btrfs send reports the copy, not the ioctl.
 	if (!copied.ok())
 		return copied.error();
+	if (errnum)
+		return send_error(errnum, path, args);
 	return summary_of(args);
 }
 

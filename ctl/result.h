@@ -12,6 +12,7 @@ namespace sendctl {
 struct Error {
 	int errnum = 0;		 // errno that caused it; 0 for a usage error
 	std::string message;	 // a sentence for the user, without "sendctl: "
+	int exit_status = 1;	 // what the command exits with
 };
 
 // Either a T or the Error that prevented it.

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 
-#include "ctl/errno_name.h"
 
 namespace sendctl {
 
@@ -53,6 +52,11 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 		return "the filesystem of " + subvol + " has corrupt metadata"
 		       " (a superblock or tree block fails its checks; the"
 		       " kernel log names the block)";
+	case ENOTRECOVERABLE:
+		return "bsend cannot send this change" +
+		       (request.failed_ino ? ", ino " + std::to_string(request.failed_ino) : std::string()) +
+		       ": a limit of bsend, not damage to the filesystem (the"
+		       " kernel log says what; please report it)";
 	case EPIPE:
 		return "the reader of the stream went away before the send"
 		       " ended";
@@ -69,14 +73,6 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 	default:
 		return "the bsend module failed the send";
 	}
-}
-
-std::string send_failure_message(int errnum,
-				 const SendRequestContext &request)
-{
-	return "cannot send " + request.subvol + ": " +
-	       send_failure_cause(errnum, request) + " (" +
-	       errno_description(errnum) + ")";
 }
 
 }  // namespace sendctl

@@ -12,14 +12,11 @@ namespace sendctl {
 struct SendRequestContext {
 	std::string subvol;		// SUBVOL as the user wrote it
 	std::uint32_t version = 0;	// stream version asked for; 0: highest
+	std::uint64_t failed_ino = 0;	// the inode the module's error names
 };
 
 // The cause of errnum, e.g. "/mnt/a is not on a btrfs filesystem".
 std::string send_failure_cause(int errnum, const SendRequestContext &request);
-
-// The whole message: "cannot send SUBVOL: CAUSE (ENAME: strerror text)".
-std::string send_failure_message(int errnum,
-				 const SendRequestContext &request);
 
 }  // namespace sendctl
 

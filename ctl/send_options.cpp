@@ -16,8 +16,6 @@ namespace po = boost::program_options;
 namespace sendctl {
 namespace {
 
-// The version btrfs send asks for when --proto is not given.
-constexpr std::uint32_t kDefaultProto = 1;
 // The lowest version that carries compressed data (ENCODED_WRITE).
 constexpr std::uint32_t kCompressedProto = 2;
 
@@ -29,7 +27,8 @@ po::options_description visible_options()
 		("output,f", po::value<std::string>()->value_name("FILE"),
 		 "write the stream to FILE (created or truncated) instead of"
 		 " standard output")
-		("parent,p", po::value<std::string>()->value_name("PARENT"),
+		("parent,p", po::value<std::vector<std::string>>()->composing()
+			 ->value_name("PARENT"),
 		 "send an incremental stream from PARENT to SUBVOL")
 		("clone-src,c",
 		 po::value<std::vector<std::string>>()->composing()
@@ -56,15 +55,17 @@ po::options_description visible_options()
 		("progress", po::bool_switch(),
 		 "show the progress line on standard error even when it is"
 		 " not a terminal (a dry run first measures the total)")
-		("quiet,q", po::bool_switch(),
-		 "no progress line (default: shown when standard error is a"
-		 " terminal)")
+		("verbose,v", "print more: the protocol version and the"
+		 " result of each send (repeatable)")
+		("quiet,q", "print no \"At subvol\" lines and no progress"
+		 " line (default: the progress line is shown when standard"
+		 " error is a terminal)")
 		("image", po::value<std::string>()->value_name("IMG"),
 		 "send from the btrfs image file IMG, offline, without the"
 		 " module (with --subvol instead of SUBVOL)")
 		("subvol", po::value<std::string>()->value_name("ID"),
-		 "with --image: the subvolume id to send (and -p takes the"
-		 " parent's id)");
+		 "with --image: the subvolume id to send (and -p and -c take"
+		 " subvolume ids too)");
 	return options;
 }
 
@@ -118,39 +119,55 @@ std::string send_usage()
 Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 {
 	po::options_description hidden;
-	hidden.add_options()("subvolume-path",
-			     po::value<std::vector<std::string>>());
+	hidden.add_options()
+		("subvolume-path", po::value<std::vector<std::string>>())
+		(",i", po::value<std::string>(), "removed from btrfs send");
 	po::positional_options_description positional;
 	positional.add("subvolume-path", -1);
 
-	auto parsed = parse_options(args, visible_options(), hidden,
-				    positional);
+	SendOptions options;
+	// What btrfs send reads in the order of the command line: -v and -q
+	// (the last one decides), -p and -c (checked in that order).
+	auto parsed = parse_options(args, visible_options(), hidden, positional,
+				    [&options](const po::option &option) {
+		if (option.string_key == "verbose")
+			options.verbosity++;
+		else if (option.string_key == "quiet")
+			options.verbosity = kQuiet;
+		else if (option.string_key == "parent" && !option.value.empty())
+			options.related.push_back({RelatedSubvolume::kParent, option.value.front()});
+		else if (option.string_key == "clone-src" && !option.value.empty())
+			options.related.push_back({RelatedSubvolume::kCloneSource, option.value.front()});
+	});
 	if (!parsed.ok())
 		return parsed.error();
 	const po::variables_map &values = parsed.value();
 
-	SendOptions options;
 	if (values.count("help")) {
 		options.help = true;
 		return options;
 	}
+	options.removed_option_i = values.count("-i") > 0;
 	options.subvols = value_or(values, "subvolume-path",
 				   std::vector<std::string>{});
 	options.image = value_or(values, "image", std::string{});
 	options.image_subvol = value_or(values, "subvol", std::string{});
 	options.output_file = value_or(values, "output", std::string{});
-	options.parent = value_or(values, "parent", std::string{});
+	auto parents = value_or(values, "parent", std::vector<std::string>{});
+	if (!parents.empty())
+		options.parent = parents.front();
 	options.clone_sources = value_or(values, "clone-src",
 					 std::vector<std::string>{});
 	options.no_data = values["no-data"].as<bool>();
 	options.compressed_data = values["compressed-data"].as<bool>();
 	options.omit_end_cmd_between = values["-e"].as<bool>();
 	options.dry_run = values["dry-run"].as<bool>();
-	if (values["progress"].as<bool>() && values["quiet"].as<bool>())
+	const bool quiet = values.count("quiet") > 0;
+	if (values["progress"].as<bool>() && quiet)
 		return Error{0, "--progress and --quiet contradict each other"};
 	if (values["progress"].as<bool>())
 		options.progress = Progress::kAlways;
-	if (values["quiet"].as<bool>())
+	if (quiet)
 		options.progress = Progress::kNever;
 	if (options.dry_run && !options.output_file.empty())
 		return Error{0, "--dry-run writes no stream; -f FILE has no use"
@@ -171,8 +188,12 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 			    std::string::npos)
 			return Error{0, "--image needs --subvol ID, a subvolume"
 					" id (a number)"};
-		if (!options.clone_sources.empty())
-			return Error{0, "--image sends take no -c for now"};
+		for (const std::string &source : options.clone_sources)
+			if (source.empty() || source.find_first_not_of("0123456789") != std::string::npos)
+				return Error{0, "with --image, -c takes a clone source's"
+						" subvolume id (a number)"};
+		if (parents.size() > 1)
+			return Error{0, "you cannot have more than one parent (-p)"};
 		if (options.parent.find_first_not_of("0123456789") != std::string::npos)
 			return Error{0, "with --image, -p takes the parent's"
 					" subvolume id (a number)"};
@@ -183,11 +204,8 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 	}
 	if (!options.image_subvol.empty())
 		return Error{0, "--subvol goes with --image"};
-	if (options.subvols.empty())
-		return Error{0, "missing SUBVOL"};
-	if (options.compressed_data && options.proto == kDefaultProto)
-		return Error{0, "--compressed-data requires protocol version"
-				" >= 2 (requested 1)"};
+	// The rest (no SUBVOL, two -p, --compressed-data with --proto 1) is
+	// reported as btrfs send reports it, in its order (sender.h).
 	return options;
 }
 

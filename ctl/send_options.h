@@ -20,18 +20,34 @@ enum class Progress {
 	kNever,		// --quiet
 };
 
+// A -p or -c argument, in the order the command line gives them: btrfs
+// send checks them in that order.
+struct RelatedSubvolume {
+	enum Role { kParent, kCloneSource } role = kParent;
+	std::string path;
+};
+
+// btrfs send's verbosity levels (btrfs-progs' LOG_*): what stderr shows.
+constexpr int kQuiet = 0;	// -q: nothing but errors
+constexpr int kLogDefault = 1;	// "At subvol PATH"
+constexpr int kLogInfo = 2;	// -v: the protocol version, the ioctl's result
+constexpr int kLogDebug = 4;	// -vvv
+
 struct SendOptions {
 	bool help = false;			// --help: nothing else is set
 	std::vector<std::string> subvols;	// SUBVOL...
 	std::string output_file;		// -f FILE; empty: stdout
-	std::string parent;			// -p PARENT; empty: none
+	std::vector<RelatedSubvolume> related;	// -p and -c, in order
+	std::string parent;			// the first -p PARENT; empty: none
 	std::vector<std::string> clone_sources;	// -c CLONE_SRC...
+	int verbosity = kLogDefault;		// -v adds one, -q makes it kQuiet
+	bool removed_option_i = false;		// -i, which btrfs send no longer has
 	bool no_data = false;			// --no-data
 	std::optional<std::uint32_t> proto;	// --proto N; 0: highest
 	bool compressed_data = false;		// --compressed-data
 	bool omit_end_cmd_between = false;	// -e
 	bool dry_run = false;			// --dry-run: print the size only
-	Progress progress = Progress::kAuto;	// --progress, -q/--quiet
+	Progress progress = Progress::kAuto;	// --progress; -q/--quiet: never
 	std::string image;			// --image IMG: send offline
 	std::string image_subvol;		// --subvol ID, with --image
 };
@@ -42,6 +58,9 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args);
 
 // The text of "sendctl send --help".
 std::string send_usage();
+
+// The stream version btrfs send asks for when --proto is not given.
+constexpr std::uint32_t kDefaultProto = 1;
 
 // What BSEND_IOC_SEND gets in its flags and version fields.
 struct StreamRequest {

@@ -67,7 +67,8 @@ Result<std::size_t> pick_parent(const NamedSubvolume &subvol,
 Result<std::vector<PlannedSend>> plan_sends(
 	const std::vector<NamedSubvolume> &subvols,
 	const std::vector<NamedSubvolume> &clone_sources,
-	const NamedSubvolume *parent, const UuidLookup &look_up_uuid)
+	const NamedSubvolume *parent, const UuidLookup &look_up_uuid,
+	std::vector<PlannedSend> *before_failure)
 {
 	std::vector<SubvolumeIdentity> candidates;
 	for (const NamedSubvolume &source : clone_sources)
@@ -87,8 +88,11 @@ Result<std::vector<PlannedSend>> plan_sends(
 
 	for (const NamedSubvolume &subvol : subvols) {
 		auto chosen = pick_parent(subvol, candidates, look_up_uuid);
-		if (!chosen.ok())
+		if (!chosen.ok()) {
+			if (before_failure)
+				*before_failure = plan;
 			return chosen.error();
+		}
 		PlannedSend send;
 		send.parent_root = candidates[chosen.value()].root_id;
 		send.clone_roots = root_ids(candidates);

@@ -38,11 +38,13 @@ using UuidLookup = std::function<Result<SubvolumeIdentity>(const Uuid &)>;
 
 // One PlannedSend per subvolume of subvols, in order. parent is null
 // without -p. Fails, naming the subvolume, when -c without -p finds no
-// parent for one of them; nothing is sent then.
+// parent for one of them; the plans of the subvolumes before it are then
+// in *before_failure (when given): btrfs send sends those, then fails.
 Result<std::vector<PlannedSend>> plan_sends(
 	const std::vector<NamedSubvolume> &subvols,
 	const std::vector<NamedSubvolume> &clone_sources,
-	const NamedSubvolume *parent, const UuidLookup &look_up_uuid);
+	const NamedSubvolume *parent, const UuidLookup &look_up_uuid,
+	std::vector<PlannedSend> *before_failure = nullptr);
 
 }  // namespace sendctl
 

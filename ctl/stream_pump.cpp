@@ -1,7 +1,6 @@
 #include "ctl/stream_pump.h"
 
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -17,9 +16,9 @@ constexpr int kPipeBytes = 1 << 20;
 
 Result<StreamPump *> StreamPump::start(int output_fd)
 {
-	// A reader that goes away shows as EPIPE from write(), not as a signal
-	// that kills sendctl before it can say what happened.
-	std::signal(SIGPIPE, SIG_IGN);
+	// SIGPIPE keeps the disposition sendctl was started with, as btrfs
+	// send's: by default a reader that goes away kills it; where SIGPIPE is
+	// ignored, the copy ends with EPIPE.
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return Error{errno, std::string("cannot create the stream pipe: ") + std::strerror(errno)};
@@ -105,8 +104,11 @@ Status StreamPump::finish()
 	write_end_.reset();
 	if (thread_.joinable())
 		thread_.join();
+	// btrfs send's words, and its exit status: the errno.
 	if (copy_errno_)
-		return Error{copy_errno_, std::string("cannot write the stream: ") + std::strerror(copy_errno_)};
+		return Error{copy_errno_,
+			     std::string("failed to read stream from kernel: ") + std::strerror(copy_errno_),
+			     copy_errno_};
 	return success();
 }
 

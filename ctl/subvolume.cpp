@@ -5,12 +5,9 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 
 #include <linux/btrfs.h>
 #include <linux/btrfs_tree.h>
-#include <linux/magic.h>
 
 namespace sendctl {
 namespace {
@@ -55,52 +52,23 @@ int read_uuids(int fd, SubvolumeIdentity *identity)
 
 }  // namespace
 
-Result<Subvolume> open_readonly_subvolume(const std::string &path,
-					  const std::string &role)
+Result<Subvolume> open_subvolume(const std::string &path)
 {
 	Subvolume subvol;
-	const std::string named = role.empty() ? path : role + " " + path;
-
-	subvol.fd.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	subvol.fd.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOATIME | O_CLOEXEC));
 	if (!subvol.fd.valid())
-		return system_error("cannot open", named);
-
-	struct statfs fs;
-	if (::fstatfs(subvol.fd.get(), &fs) < 0)
-		return system_error("cannot stat the filesystem of", named);
-	if (fs.f_type != static_cast<decltype(fs.f_type)>(BTRFS_SUPER_MAGIC))
-		return Error{EMEDIUMTYPE,
-			     named + " is not on a btrfs filesystem"};
-
-	struct stat st;
-	if (::fstat(subvol.fd.get(), &st) < 0)
-		return system_error("cannot stat", named);
-	if (st.st_ino != BTRFS_FIRST_FREE_OBJECTID)
-		return Error{EINVAL, named + " is not a subvolume (not the"
-					     " root directory of one)"};
-
+		return system_error("cannot open", path);
 	int errnum = lookup_root_id(subvol.fd.get(), &subvol.identity.root_id);
 	if (errnum)
-		return Error{errnum, "cannot find the subvolume id of " +
-					     named + ": " + strerror(errnum)};
-
-	std::uint64_t flags = 0;
-	if (::ioctl(subvol.fd.get(), BTRFS_IOC_SUBVOL_GETFLAGS, &flags) < 0)
-		return system_error("cannot read the flags of", named);
-	if (!(flags & BTRFS_SUBVOL_RDONLY))
-		return Error{EINVAL, named + " is not read-only (send needs a"
-					     " read-only snapshot: btrfs"
-					     " subvolume snapshot -r)"};
-
+		return Error{errnum, "cannot resolve rootid for " + path};
 	errnum = read_uuids(subvol.fd.get(), &subvol.identity);
 	if (errnum)
-		return Error{errnum, "cannot read the uuids of " + named +
+		return Error{errnum, "cannot read the uuids of " + path +
 					     " (BTRFS_IOC_GET_SUBVOL_INFO): " +
 					     strerror(errnum)};
-
 	btrfs_ioctl_fs_info_args info = {};
 	if (::ioctl(subvol.fd.get(), BTRFS_IOC_FS_INFO, &info) < 0)
-		return system_error("cannot read the filesystem id of", named);
+		return system_error("cannot read the filesystem id of", path);
 	static_assert(sizeof(info.fsid) == sizeof(subvol.fsid));
 	std::memcpy(subvol.fsid.data(), info.fsid, sizeof(info.fsid));
 	return subvol;

@@ -1,6 +1,5 @@
 // Opening a subvolume to send (or a parent or clone source) and finding
-// its root id, uuids and ctransid, with the checks btrfs send makes before
-// sending.
+// its root id, uuids and ctransid.
 #ifndef SENDCTL_SUBVOLUME_H
 #define SENDCTL_SUBVOLUME_H
 
@@ -20,10 +19,9 @@ struct Subvolume {
 	std::array<std::uint8_t, 16> fsid{};	// filesystem it is on
 };
 
-// Opens path as the root directory of a read-only btrfs subvolume. role
-// names it in messages: "" for the subvolume sent, "parent", "clone source".
-Result<Subvolume> open_readonly_subvolume(const std::string &path,
-					  const std::string &role);
+// Opens path, a subvolume that btrfs send's checks passed (send_paths.h),
+// and reads what identifies it and its filesystem.
+Result<Subvolume> open_subvolume(const std::string &path);
 
 }  // namespace sendctl
 

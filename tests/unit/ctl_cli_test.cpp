@@ -71,13 +71,24 @@ TEST(Cli, SubcommandOptionsAreTheSubcommands)
 	EXPECT_EQ(run.out.find("Usage: sendctl send"), 0u);
 }
 
-TEST(Cli, SendUsageErrorsComeBeforeAnySystemCall)
+TEST(Cli, SendRefusesAsBtrfsSendRefuses)
 {
-	Outcome run = sendctl({"send", "--proto", "1", "--compressed-data", "snap"});
-	EXPECT_EQ(run.status, kExitFailure);
-	EXPECT_EQ(run.err, "sendctl send: --compressed-data requires protocol"
-			   " version >= 2 (requested 1)\n"
-			   "Try 'sendctl send --help'.\n");
+	Outcome removed = sendctl({"send", "-i", "x", "snap"});
+	EXPECT_EQ(removed.status, kExitFailure);
+	EXPECT_EQ(removed.err, "ERROR: option -i was removed, use -c instead\n");
+
+	Outcome nothing = sendctl({"send"});
+	EXPECT_EQ(nothing.status, kExitFailure);
+	EXPECT_EQ(nothing.err, "sendctl send: not enough arguments: 0 but at least 1 expected\n");
+
+	// -p is checked before the missing SUBVOL, as getopt meets it.
+	Outcome two_parents = sendctl({"send", "-p", "/", "-p", "/"});
+	EXPECT_EQ(two_parents.status, kExitFailure);
+	EXPECT_EQ(two_parents.err, "ERROR: failed to get flags for subvolume /: Inappropriate ioctl for device\n");
+
+	Outcome gone = sendctl({"send", "-f", "/dev/null", "/nonexistent/snap"});
+	EXPECT_EQ(gone.status, kExitFailure);
+	EXPECT_EQ(gone.err, "ERROR: unable to resolve /nonexistent/snap\n");
 }
 
 }  // namespace

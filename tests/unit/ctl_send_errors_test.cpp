@@ -80,11 +80,14 @@ TEST(SendErrors, UnknownErrnoStillSaysTheSendFailed)
 		  "the bsend module failed the send");
 }
 
-TEST(SendErrors, MessageCarriesCauseErrnoNameAndText)
+TEST(SendErrors, AnEngineLimitIsNotCorruptionAndNamesTheInode)
 {
-	EXPECT_EQ(send_failure_message(EMEDIUMTYPE, kRequest),
-		  "cannot send /mnt/snap: /mnt/snap is not on a btrfs"
-		  " filesystem (EMEDIUMTYPE: Wrong medium type)");
+	SendRequestContext request = kRequest;
+	request.failed_ino = 258;
+	EXPECT_EQ(send_failure_cause(ENOTRECOVERABLE, request),
+		  "bsend cannot send this change, ino 258: a limit of bsend, not"
+		  " damage to the filesystem (the kernel log says what; please report it)");
+	EXPECT_NE(send_failure_cause(EUCLEAN, request).find("corrupt metadata"), std::string::npos);
 }
 
 TEST(ErrnoName, NamesKnownValuesAndNumbersUnknownOnes)

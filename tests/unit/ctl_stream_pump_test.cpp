@@ -3,9 +3,11 @@
 // refuses splice() (a file opened for appending); a reader that goes away
 // ends the copy with EPIPE.
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -113,8 +115,13 @@ TEST(StreamPump, WritesTheStreamWholeToAFileAndToAnAppendingFile)
 	}
 }
 
+// What a reader that goes away does with SIGPIPE ignored (a shell's
+// "trap '' PIPE"): the copy ends with EPIPE, in btrfs send's words.
 TEST(StreamPump, AReaderThatGoesAwayEndsTheCopyWithEpipe)
 {
+	struct sigaction ignore = {}, saved = {};
+	ignore.sa_handler = SIG_IGN;
+	ASSERT_EQ(sigaction(SIGPIPE, &ignore, &saved), 0);
 	int out[2];
 	ASSERT_EQ(pipe(out), 0);
 	close(out[0]);
@@ -132,6 +139,35 @@ TEST(StreamPump, AReaderThatGoesAwayEndsTheCopyWithEpipe)
 	close(out[1]);
 	ASSERT_FALSE(status.ok());
 	EXPECT_EQ(status.error().errnum, EPIPE);
+	EXPECT_EQ(status.error().message, "failed to read stream from kernel: Broken pipe");
+	EXPECT_EQ(status.error().exit_status, EPIPE);
+	sigaction(SIGPIPE, &saved, nullptr);
+}
+
+// With SIGPIPE's default disposition, the process dies of it, as btrfs send
+// does when its reader goes away.
+TEST(StreamPump, AReaderThatGoesAwayKillsWithTheDefaultSigpipe)
+{
+	pid_t child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		int out[2];
+		if (pipe(out) != 0)
+			_exit(2);
+		close(out[0]);
+		auto started = StreamPump::start(out[1]);
+		if (!started.ok())
+			_exit(3);
+		const std::string bytes = stream_bytes();
+		for (;;)
+			if (write(started.value()->module_fd(), bytes.data(), bytes.size()) < 0)
+				_exit(4);
+	}
+	int status = 0;
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
+	EXPECT_EQ(WTERMSIG(status), SIGPIPE);
 }
 
 }  // namespace
