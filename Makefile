@@ -16,7 +16,9 @@
 #                         hours under TCG), per KVER; bench/results/
 #   make soak-incremental-offline SEEDS=N [FIRST_SEED=S]   the same kind of
 #                         random test offline (sendctl --image against the
-#                         host kernel's btrfs send, loop devices, root)
+#                         host kernel's btrfs send, loop devices, root), then
+#                         VM case 012's generator offline, every batch shape
+#   make vm-history       VM case 014 (the fix-history scenarios) alone, per KVER
 #   make clean
 
 SHELL := /bin/bash
@@ -42,7 +44,7 @@ UAPI_DIRS := linux asm-generic
 MODULE_SOURCES := Kbuild $(shell cd $(REPO) && find module uapi -name '*.[ch]' -o -name '*.cpp')
 
 .PHONY: all module user check unit vm fuzz demo print-kvers clean soak-incremental soak-incremental-offline \
-	vm-incremental-big bench $(KVER)
+	vm-incremental-big vm-history bench $(KVER)
 
 all: module user
 
@@ -107,6 +109,14 @@ soak-incremental: module user
 soak-incremental-offline: user
 	$(REPO)/tests/tools/incremental-random-offline $(BUILD)/user/ctl/sendctl \
 		$(REPO)/tests/vm/helpers/compare-trees --count $(SEEDS) --first $(or $(FIRST_SEED),1) --ops 60 --steps 4
+	$(REPO)/tests/vm/helpers/incremental-random --offline --sendctl $(BUILD)/user/ctl/sendctl --label soak \
+		--count $(SEEDS) --first $(or $(FIRST_SEED),1)
+
+# VM case 014 alone: the scenarios of the in-kernel send's fix history.
+vm-history: module user
+	@status=0; for k in $(KVER); do \
+		$(REPO)/qemu/run-vm --kernel $$k --case 014 || status=1; \
+	done; exit $$status
 
 # VM case 011 at issue 8's full size: 100k entries removed, 20k files moved.
 vm-incremental-big: module user

@@ -260,13 +260,17 @@ def extra_data(src, recv):
     return out
 
 
+PREVIOUS = object()	# Chain.step()'s default parent: the snapshot before
+
+
 class Chain:
     """The sends and receives of one chain of snapshots, by every sender.
     work: a directory for the stream files; recv: sender -> the directory
     that sender's received snapshots go to."""
 
-    def __init__(self, log, work, recv, senders=SENDERS, label=''):
+    def __init__(self, log, work, recv, senders=SENDERS, label='', send=send):
         self.log = log
+        self.send = send
         self.work = work
         self.recv = recv
         self.senders = senders
@@ -278,11 +282,13 @@ class Chain:
 
         os.makedirs(work, exist_ok=True)
 
-    def step(self, snap, clone_sources=()):
-        """Sends snap (in full, or from the previous snapshot, with the
-        given clone sources), receives it, compares. Returns a list of
-        (group, text) problems; a group of '*' is about the whole send."""
-        parent = self.snaps[-1] if self.snaps else None
+    def step(self, snap, clone_sources=(), parent=PREVIOUS):
+        """Sends snap (in full, or from parent, by default the previous
+        snapshot, with the given clone sources), receives it, compares.
+        Returns a list of (group, text) problems; a group of '*' is about
+        the whole send."""
+        if parent is PREVIOUS:
+            parent = self.snaps[-1] if self.snaps else None
         self.snaps.append(snap)
         index = len(self.snaps) - 1
         name = os.path.basename(snap)
@@ -292,7 +298,7 @@ class Chain:
             if sender in self.broken:
                 continue
             stream = os.path.join(self.work, '%s-%d.stream' % (sender, index))
-            ok, ms = send(self.log, sender, snap, parent, stream, clone_sources)
+            ok, ms = self.send(self.log, sender, snap, parent, stream, clone_sources)
             if not ok:
                 problems.append(('*', '%s: %s send of %s failed' %
                                  (sender, 'incremental' if parent else 'full', name)))
