@@ -115,7 +115,7 @@ soak-incremental-offline: user
 # VM case 014 alone: the scenarios of the in-kernel send's fix history.
 vm-history: module user
 	@status=0; for k in $(KVER); do \
-		$(REPO)/qemu/run-vm --kernel $$k --case 014 || status=1; \
+		$(REPO)/tests/vm/helpers/vm-history $$k || status=1; \
 	done; exit $$status
 
 # VM case 011 at issue 8's full size: 100k entries removed, 20k files moved.
