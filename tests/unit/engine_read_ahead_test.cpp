@@ -99,7 +99,7 @@ struct Counted {
 	// The node at level 1 that the first pointer of the root leads to.
 	tree::BlockRef first_level1_node(const tree::TreeRoot& root)
 	{
-		tree::BlockRef block = fs->read_block({root.bytenr, root.generation, root.level, root.tree_id}).release_value();
+		tree::BlockRef block = fs->read_block(tree::root_expectation(root)).release_value();
 		while (block->view().level() > 1)
 			block = fs->read_block(tree::child_expectation(block->view(), 0, root.tree_id)).release_value();
 		return block;

@@ -20,6 +20,7 @@
 #include "module/core/tree/path.h"
 #include "module/posix/alloc.h"
 #include "module/posix/image.h"
+#include "tests/unit/stream_commands.h"
 #include "tests/unit/string_sink.h"
 #include "tests/unit/test_image.h"
 
@@ -131,22 +132,6 @@ protected:
 	u32 nodesize_ = 0;
 };
 
-// Whether the stream holds a command of that number (a walk over the
-// command headers: length, command, crc).
-bool has_command(const std::string& stream, uint16_t number)
-{
-	for (size_t at = 17; at + 10 <= stream.size();) {
-		uint32_t length;
-		uint16_t command;
-		std::memcpy(&length, stream.data() + at, 4);
-		std::memcpy(&command, stream.data() + at + 4, 2);
-		if (command == number)
-			return true;
-		at += 10 + length;
-	}
-	return false;
-}
-
 TEST_F(SendLimits, AnInodeWithLinksButNoNameFailsAsALimitWithoutEnd)
 {
 	u64 ino = 0, leaf = 0;
@@ -158,7 +143,7 @@ TEST_F(SendLimits, AnInodeWithLinksButNoNameFailsAsALimitWithoutEnd)
 	EXPECT_EQ(sent.error().errno_value, kEngineLimitErrno);
 	EXPECT_STREQ(sent.error().cause, "inode has links but no reference to a directory");
 	EXPECT_EQ(sent.error().ino, ino);
-	EXPECT_FALSE(has_command(stream, BSEND_SEND_C_END));
+	EXPECT_FALSE(test::has_command(stream, BSEND_SEND_C_END));
 }
 
 TEST_F(SendLimits, AnInodeWithoutLinksIsLeftOut)
@@ -173,7 +158,7 @@ TEST_F(SendLimits, AnInodeWithoutLinksIsLeftOut)
 	std::string stream;
 	auto sent = send_all(&stream);
 	ASSERT_TRUE(sent.is_ok()) << sent.error().cause << ", ino " << sent.error().ino;
-	EXPECT_TRUE(has_command(stream, BSEND_SEND_C_END));
+	EXPECT_TRUE(test::has_command(stream, BSEND_SEND_C_END));
 	// The root, dir and dir/kept: 3 inodes.
 	EXPECT_EQ(sent.value().inodes, 3u);
 	EXPECT_EQ(stream.find("the inode the test doctors"), std::string::npos);

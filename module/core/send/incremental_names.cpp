@@ -3,6 +3,7 @@
 // the receiver has in between.
 #include "module/core/send/incremental_sender.h"
 
+#include "module/core/send/ancestor_walk.h"
 #include "module/core/send/inode_names.h"
 #include "module/core/send/path_builder.h"
 #include "module/core/support/errno.h"
@@ -137,7 +138,12 @@ Result<void> IncrementalSender::path_in(u64 dir, StringView name, Text* path)
 	TRY(current_path(dir, path));
 	if (path->length())
 		TRY(path->append("/"));
-	return path->append(name);
+	TRY(path->append(name));
+	if (path->length() > kMaxPathBytes)
+		return Error::make(err::kNameTooLong, "path longer than PATH_MAX")
+			.at_ino(dir)
+			.mismatch(kMaxPathBytes, path->length());
+	return {};
 }
 
 Result<void> IncrementalSender::orphan_name(u64 ino, u64 generation, Text* out)
@@ -153,15 +159,13 @@ Result<void> IncrementalSender::orphan_name(u64 ino, u64 generation, Text* out)
 Result<u64> IncrementalSender::depth_in_parent(u64 ino)
 {
 	InodeName name;
-	u64 depth = 0;
-	for (u64 at = ino; at != kRootDir; depth++) {
+	AncestorWalk walk(ino, err::kCorrupt);
+	for (u64 at = ino; at != kRootDir; at = name.parent) {
 		if (!TRY(parent_first_name(at, &name)))
 			return Error::make(err::kEngineLimit, "directory has no name in the parent snapshot").at_ino(at);
-		if (depth > BTRFS_LAST_FREE_OBJECTID)
-			return Error::make(err::kCorrupt, "directory references form a loop").at_ino(ino);
-		at = name.parent;
+		TRY(walk.step_to(name.parent));
 	}
-	return depth;
+	return walk.depth();
 }
 
 bool IncrementalSender::dir_exists(u64 dir)
@@ -225,18 +229,20 @@ Result<bool> IncrementalSender::name_free_now(u64 ino, const InodeName& name)
 Result<bool> IncrementalSender::is_inside(u64 dir, u64 ino)
 {
 	InodeName name;
-	for (u64 at = dir, steps = 0; at != kRootDir; steps++) {
+	// The receiver's names now: the ones this send gave, else the parent's.
+	AncestorWalk walk(dir, err::kEngineLimit);
+	for (u64 at = dir; at != kRootDir;) {
 		if (at == ino)
 			return true;
-		if (steps > BTRFS_LAST_FREE_OBJECTID)
-			return Error::make(err::kEngineLimit, "directory references form a loop").at_ino(dir);
 		if (InodeName* moved = location_.find(at)) {
 			at = moved->parent;
-			continue;
+		} else {
+			if (!TRY(parent_first_name(at, &name)))
+				return Error::make(err::kEngineLimit, "directory has no name in the parent snapshot")
+					.at_ino(at);
+			at = name.parent;
 		}
-		if (!TRY(parent_first_name(at, &name)))
-			return Error::make(err::kEngineLimit, "directory has no name in the parent snapshot").at_ino(at);
-		at = name.parent;
+		TRY(walk.step_to(at));
 	}
 	return false;
 }

@@ -1,9 +1,11 @@
 // Builds the path of an inode in the receiver's tree from the names up to
-// the subvolume root: no recursion, no depth limit, no fixed buffer; a
-// reference loop (corrupt metadata) is caught by Brent's cycle detection in
-// O(depth) and reported instead of walked forever.
+// the subvolume root: no recursion, no fixed buffer. The walk up always ends
+// (AncestorWalk): a reference loop (corrupt metadata) is reported instead of
+// walked forever, and a path is refused as soon as it is longer than
+// kMaxPathBytes, not after a deep chain was collected whole.
 #pragma once
 
+#include "module/core/send/ancestor_walk.h"
 #include "module/core/send/commands.h"
 #include "module/core/support/errno.h"
 
@@ -16,23 +18,22 @@ namespace bsend::send {
 template <typename NameOf> Result<void> build_path(u64 ino, Text* out, NameOf&& name_of)
 {
 	Vec<Text> names;
-	u64 at = ino;
-	u64 marker = ino, steps_since_marker = 0, marker_interval = 1;
-	while (at != kRootDir) {
+	AncestorWalk walk(ino, err::kCorrupt);
+	usize length = 0;
+	for (u64 at = ino; at != kRootDir;) {
 		Text name;
 		u64 parent = 0;
 		bool goes_on = TRY(name_of(at, &name, &parent));
+		length += name.length() + (names.size() ? 1 : 0);
+		if (length > kMaxPathBytes)
+			return Error::make(err::kNameTooLong, "path longer than PATH_MAX")
+				.at_ino(ino)
+				.mismatch(kMaxPathBytes, length);
 		TRY(names.push(bsend::move(name)));
 		if (!goes_on)
 			break;
 		at = parent;
-		if (at == marker)
-			return Error::make(err::kCorrupt, "directory references form a loop").at_ino(ino);
-		if (++steps_since_marker == marker_interval) {
-			marker = at;
-			marker_interval *= 2;
-			steps_since_marker = 0;
-		}
+		TRY(walk.step_to(at));
 	}
 	out->clear();
 	for (usize i = names.size(); i > 0; i--) {

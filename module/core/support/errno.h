@@ -13,6 +13,7 @@ constexpr int kCrossDevice = 18;	// EXDEV
 constexpr int kInvalid = 22;		// EINVAL
 constexpr int kFileTooBig = 27;		// EFBIG
 constexpr int kRange = 34;		// ERANGE
+constexpr int kNameTooLong = 36;	// ENAMETOOLONG
 constexpr int kOverflow = 75;		// EOVERFLOW
 constexpr int kNotSupported = 95;	// EOPNOTSUPP
 constexpr int kStale = 116;		// ESTALE

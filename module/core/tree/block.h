@@ -32,19 +32,24 @@ private:
 using BlockRef = RefPtr<TreeBlock>;
 
 // What the parent says a child block must be: where it is, the generation
-// that wrote it, its level, and which tree it belongs to.
+// that wrote it, its level, which tree it belongs to, and the key its
+// pointer has, which must be the child's first (as btrfs checks first_key).
+// A root, which no pointer names, has no first key to match.
 struct BlockExpectation {
 	u64 bytenr = 0;
 	u64 generation = 0;
 	u8 level = 0;
 	u64 tree_id = 0;
+	format::Key first_key;
+	bool has_first_key = false;
 };
 
 // What the key pointer at slot of node (a node of tree tree_id) expects of
 // the child it points to.
 inline BlockExpectation child_expectation(const format::TreeBlockView& node, u32 slot, u64 tree_id)
 {
-	return {node.ptr_blockptr(slot), node.ptr_generation(slot), static_cast<u8>(node.level() - 1), tree_id};
+	return {node.ptr_blockptr(slot), node.ptr_generation(slot), static_cast<u8>(node.level() - 1), tree_id,
+		node.ptr_key(slot), true};
 }
 
 } // namespace bsend::tree

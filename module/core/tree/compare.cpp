@@ -37,7 +37,9 @@ Result<void> TreeCompare::start(Cursor& cursor)
 			.mismatch(BTRFS_MAX_LEVEL - 1, root.level);
 	cursor.level = root.level;
 	cursor.slots[root.level] = 0;
-	cursor.nodes[root.level] = TRY(fs_.read_block({root.bytenr, root.generation, root.level, root.tree_id}));
+	cursor.nodes[root.level] = TRY(fs_.read_block(root_expectation(root)));
+	cursor.order.reset();
+	TRY(cursor.order.enter(cursor.block()));
 	if (cursor.block().nritems() == 0) {
 		cursor.ended = true;
 		cursor.release();
@@ -116,8 +118,7 @@ Result<void> TreeCompare::down(Cursor& cursor, const Cursor* other)
 	if (other && child_level == 0)
 		TRY(read_ahead_leaves(cursor, *other));
 	BlockRef child = TRY(fs_.read_block(child_expectation(node, slot, cursor.root.tree_id)));
-	if (child->view().nritems() == 0)
-		return Error::make(err::kCorrupt, "empty tree block below a node").at_bytenr(child->view().bytenr());
+	TRY(cursor.order.enter(child->view()));
 	cursor.nodes[child_level] = bsend::move(child);
 	cursor.slots[child_level] = 0;
 	cursor.level = child_level;

@@ -27,6 +27,7 @@
 
 #include "module/core/format/key.h"
 #include "module/core/tree/filesystem.h"
+#include "module/core/tree/level_key_order.h"
 #include "module/core/tree/read_ahead.h"
 
 namespace bsend::tree {
@@ -75,6 +76,7 @@ private:
 		u32 slots[BTRFS_MAX_LEVEL] = {};
 		u8 level = 0;
 		bool ended = false;
+		LevelKeyOrder order;	// of the blocks this cursor went down into
 	};
 
 	// What a cursor does before the next comparison.

@@ -32,7 +32,7 @@ Result<void> backref_keys_in_leaf(Filesystem& fs, const TreeRoot& extent_root, u
 {
 	u64 generation = TRY(tree_block_generation(fs, extent_root, leaf_bytenr));
 	// Any subvolume id makes the reader accept any subvolume as the owner.
-	BlockRef leaf = TRY(fs.read_block({leaf_bytenr, generation, 0, BTRFS_FS_TREE_OBJECTID}));
+	BlockRef leaf = TRY(fs.read_block({leaf_bytenr, generation, 0, BTRFS_FS_TREE_OBJECTID, {}, false}));
 	const format::TreeBlockView& view = leaf->view();
 	for (u32 slot = 0; slot < view.nritems(); slot++) {
 		format::Key key = view.item_key(slot);

@@ -102,6 +102,7 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 		if (view.level() != expect.level)
 			return block_error("cached tree block has another level", expect.bytenr)
 				.mismatch(expect.level, view.level());
+		TRY(check_first_key(expect, view));
 		stats_.cache_hits++;
 		return *cached;
 	}
@@ -137,6 +138,21 @@ Result<BlockRef> Filesystem::read_copy(const BlockExpectation& expect, const Str
 	return check_block(expect, bsend::move(bytes));
 }
 
+Result<void> Filesystem::check_first_key(const BlockExpectation& expect, const format::TreeBlockView& view)
+{
+	if (!expect.has_first_key)
+		return {};
+	// A block below a node is never empty, and starts at its pointer's key:
+	// a node whose pointers name one subtree under other keys is caught here.
+	if (view.nritems() == 0)
+		return block_error("empty tree block below a node", expect.bytenr);
+	format::Key first = view.key(0);
+	if (first != expect.first_key)
+		return block_error("tree block's first key differs from its parent's pointer", expect.bytenr)
+			.mismatch(expect.first_key.objectid, first.objectid);
+	return {};
+}
+
 Result<BlockRef> Filesystem::check_block(const BlockExpectation& expect, BlockBuffer bytes)
 {
 	Bytes raw(bytes.data(), bytes.size());
@@ -161,6 +177,7 @@ Result<BlockRef> Filesystem::check_block(const BlockExpectation& expect, BlockBu
 	if (view.generation() != expect.generation)
 		return block_error("tree block generation differs from its parent's pointer", expect.bytenr)
 			.mismatch(expect.generation, view.generation());
+	TRY(check_first_key(expect, view));
 	bool owner_ok = is_global_tree(expect.tree_id) ? view.owner() == expect.tree_id
 						       : is_fs_tree_owner(view.owner());
 	if (!owner_ok)

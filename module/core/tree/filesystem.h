@@ -19,6 +19,13 @@ struct TreeRoot {
 	u8 level = 0;
 };
 
+// What a root block must be: what its root item or the superblock records,
+// with no parent pointer, so no first key to match.
+inline BlockExpectation root_expectation(const TreeRoot& root)
+{
+	return {root.bytenr, root.generation, root.level, root.tree_id, {}, false};
+}
+
 // What the reader did: its reads, cache hits and recoveries.
 struct ReaderStats {
 	u64 blocks_read = 0;	// blocks read from the devices and validated
@@ -131,6 +138,7 @@ private:
 	// Validates the bytes read for expect: checksum, bytenr, fsid, level,
 	// generation, owner, layout. Fails with -EUCLEAN naming the mismatch.
 	Result<BlockRef> check_block(const BlockExpectation& expect, BlockBuffer bytes);
+	static Result<void> check_first_key(const BlockExpectation& expect, const format::TreeBlockView& view);
 
 	struct CacheKey {
 		u64 bytenr = 0;

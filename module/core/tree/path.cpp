@@ -13,9 +13,9 @@ void TreePath::release()
 	positioned_ = false;
 }
 
-Result<BlockRef> TreePath::read_child(const format::TreeBlockView& node, u32 slot, u8 child_level)
+Result<BlockRef> TreePath::read_child(const format::TreeBlockView& node, u32 slot)
 {
-	return fs_.read_block({node.ptr_blockptr(slot), node.ptr_generation(slot), child_level, root_.tree_id});
+	return fs_.read_block(child_expectation(node, slot, root_.tree_id));
 }
 
 Result<void> TreePath::maybe_read_ahead(const format::TreeBlockView& node, u32 slot)
@@ -39,7 +39,7 @@ Result<bool> TreePath::recover(const Error& error)
 Result<void> TreePath::read_root()
 {
 	release();
-	nodes_[root_.level] = TRY(fs_.read_block({root_.bytenr, root_.generation, root_.level, root_.tree_id}));
+	nodes_[root_.level] = TRY(fs_.read_block(root_expectation(root_)));
 	return {};
 }
 
@@ -50,7 +50,7 @@ Result<bool> TreePath::search_once(const format::Key& key)
 		const format::TreeBlockView& node = nodes_[level]->view();
 		slots_[level] = node_slot(node, key);
 		TRY(maybe_read_ahead(node, slots_[level]));
-		nodes_[level - 1] = TRY(read_child(node, slots_[level], level - 1));
+		nodes_[level - 1] = TRY(read_child(node, slots_[level]));
 	}
 	u32 nritems = leaf().nritems();
 	if (nritems == 0)
@@ -83,10 +83,9 @@ Result<void> TreePath::descend_from(u8 level, Step step)
 		const format::TreeBlockView& node = nodes_[level]->view();
 		if (step == Step::kNext)
 			TRY(maybe_read_ahead(node, slots_[level]));
-		nodes_[level - 1] = TRY(read_child(node, slots_[level], level - 1));
+		nodes_[level - 1] = TRY(read_child(node, slots_[level]));
+		// Never empty: read_child checks that it starts at its pointer's key.
 		const format::TreeBlockView& child = nodes_[level - 1]->view();
-		if (child.nritems() == 0)
-			return Error::make(err::kCorrupt, "empty leaf below a node").at_bytenr(child.bytenr());
 		slots_[level - 1] = step == Step::kNext ? 0 : child.nritems() - 1;
 	}
 	return {};
@@ -119,6 +118,22 @@ Result<bool> TreePath::step_once(Step step)
 	return true;
 }
 
+Result<bool> TreePath::step_in_order(Step step, const format::Key& from)
+{
+	if (!TRY(step_once(step)))
+		return false;
+	// Keys rise from leaf to leaf as they do within one: a node whose
+	// pointers lead back into a subtree already walked (crafted, or a
+	// block reused under the send) is caught at its first item, so no walk
+	// visits a leaf twice.
+	bool in_order = step == Step::kNext ? from < key() : key() < from;
+	if (!in_order)
+		return Error::make(err::kCorrupt, "tree keys out of order across leaves")
+			.at_bytenr(leaf_bytenr())
+			.mismatch(from.objectid, key().objectid);
+	return true;
+}
+
 Result<bool> TreePath::search(const format::Key& key)
 {
 	auto again = [&] { return search_once(key); };
@@ -141,7 +156,7 @@ Result<bool> TreePath::next()
 	if (!positioned_)
 		return false;
 	format::Key from = key();
-	return with_recovery([&] { return step_once(Step::kNext); },
+	return with_recovery([&] { return step_in_order(Step::kNext, from); },
 			     [&]() -> Result<bool> {
 				     format::Key after;
 				     if (!from.successor(&after))
@@ -156,7 +171,7 @@ Result<bool> TreePath::prev()
 		return false;
 	format::Key from = key();
 	// Resumes at the last item before `from` in the newer tree.
-	return with_recovery([&] { return step_once(Step::kPrev); },
+	return with_recovery([&] { return step_in_order(Step::kPrev, from); },
 			     [&]() -> Result<bool> {
 				     if (!TRY(search_once(from)))
 					     return last_once();

@@ -41,9 +41,12 @@ private:
 	Result<bool> search_once(const format::Key& key);
 	Result<bool> last_once();
 	Result<bool> step_once(Step step);
+	// step_once, which must reach a key after (kNext) or before (kPrev)
+	// from, the key it left.
+	Result<bool> step_in_order(Step step, const format::Key& from);
 	Result<void> read_root();
 	Result<void> descend_from(u8 level, Step step);
-	Result<BlockRef> read_child(const format::TreeBlockView& node, u32 slot, u8 child_level);
+	Result<BlockRef> read_child(const format::TreeBlockView& node, u32 slot);
 	// Reads ahead the leaves from the one at slot of node, with
 	// read_leaves_ahead() and when node is a level-1 node.
 	Result<void> maybe_read_ahead(const format::TreeBlockView& node, u32 slot);

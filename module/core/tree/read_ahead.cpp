@@ -11,7 +11,7 @@ namespace {
 // find it, reading the nodes above it (root.level >= 1).
 Result<BlockExpectation> leaf_for(Filesystem& fs, const TreeRoot& root, const format::Key& key)
 {
-	BlockRef node = TRY(fs.read_block({root.bytenr, root.generation, root.level, root.tree_id}));
+	BlockRef node = TRY(fs.read_block(root_expectation(root)));
 	while (node->view().level() > 1) {
 		const format::TreeBlockView& view = node->view();
 		node = TRY(fs.read_block(child_expectation(view, node_slot(view, key), root.tree_id)));

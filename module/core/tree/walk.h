@@ -1,10 +1,13 @@
 // Visits every block of one tree, depth first, each node before its
 // children and children in key order (the order of dump-tree --dfs). The
 // stack is explicit and bounded by BTRFS_MAX_LEVEL, never by the tree.
-// Leaves are read ahead, in batches of the next leaves of their node.
+// Leaves are read ahead, in batches of the next leaves of their node. Blocks
+// must come in key order at each level (LevelKeyOrder), so no block is
+// visited twice.
 #pragma once
 
 #include "module/core/tree/filesystem.h"
+#include "module/core/tree/level_key_order.h"
 #include "module/core/tree/read_ahead.h"
 
 namespace bsend::tree {
@@ -18,7 +21,9 @@ template <typename Visit> Result<void> walk_blocks(Filesystem& fs, const TreeRoo
 	};
 	Frame stack[BTRFS_MAX_LEVEL];
 	int depth = 0;
-	stack[0].block = TRY(fs.read_block({root.bytenr, root.generation, root.level, root.tree_id}));
+	LevelKeyOrder order;
+	stack[0].block = TRY(fs.read_block(root_expectation(root)));
+	TRY(order.enter(stack[0].block->view()));
 	TRY(visit(stack[0].block->view()));
 	while (depth >= 0) {
 		Frame& frame = stack[depth];
@@ -34,6 +39,7 @@ template <typename Visit> Result<void> walk_blocks(Filesystem& fs, const TreeRoo
 		Frame& child = stack[depth + 1];
 		child.block = TRY(fs.read_block(child_expectation(node, slot, root.tree_id)));
 		child.next_slot = 0;
+		TRY(order.enter(child.block->view()));
 		TRY(visit(child.block->view()));
 		depth++;
 	}
