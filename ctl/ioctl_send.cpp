@@ -14,6 +14,10 @@
 namespace sendctl {
 namespace {
 
+// How long a failed send waits for the copy of what the module wrote to
+// reach the output before sendctl reports the failure regardless.
+constexpr std::chrono::milliseconds kFailedCopyGrace{100};
+
 SendSummary summary_of(const bsend_ioctl_send_args &args)
 {
 	SendSummary summary;
@@ -69,7 +73,9 @@ Result<SendSummary> stream_send(int bsend_fd, bsend_ioctl_send_args args,
 		progress = ProgressDisplay::start(STDERR_FILENO, *pump, total_bytes);
 
 	int errnum = bsend_send(bsend_fd, args);
-	Status copied = pump->finish();
+	// A failed send does not wait for an output that is not read: a send
+	// cancelled while its reader stopped ends at once.
+	Status copied = errnum ? pump->finish_failed(kFailedCopyGrace) : pump->finish();
 	if (progress)
 		progress->finish(!errnum && copied.ok(), args.inodes);
 	// A failed copy ends the send (the module's next write fails), and

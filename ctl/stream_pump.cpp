@@ -28,9 +28,12 @@ Result<StreamPump *> StreamPump::start(int output_fd)
 	// pipe keeps its size.
 	fcntl(fds[1], F_SETPIPE_SZ, kPipeBytes);
 	auto *pump = new StreamPump(output_fd);
-	pump->read_end_.reset(fds[0]);
+	pump->copy_->read_end.reset(fds[0]);
 	pump->write_end_.reset(fds[1]);
-	pump->thread_ = std::thread(&StreamPump::copy, pump);
+	pump->thread_ = std::thread([copy = pump->copy_] {
+		copy->run();
+		copy->mark_done();
+	});
 	return pump;
 }
 
@@ -41,38 +44,45 @@ StreamPump::~StreamPump()
 		thread_.join();
 }
 
-void StreamPump::copy()
+void StreamPump::Copy::mark_done()
+{
+	std::lock_guard<std::mutex> guard(lock);
+	done = true;
+	ended.notify_all();
+}
+
+void StreamPump::Copy::run()
 {
 	if (splice_to_output())
 		return;
 	std::vector<char> buffer(kPipeBytes);
 	while (true) {
-		ssize_t n = read(read_end_.get(), buffer.data(), buffer.size());
+		ssize_t n = read(read_end.get(), buffer.data(), buffer.size());
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			if (n < 0)
-				copy_errno_ = errno;
+				copy_errno = errno;
 			break;
 		}
-		for (ssize_t done = 0; done < n;) {
-			ssize_t written = write(output_fd_, buffer.data() + done, n - done);
+		for (ssize_t moved = 0; moved < n;) {
+			ssize_t written = write(output_fd, buffer.data() + moved, n - moved);
 			if (written < 0 && errno == EINTR)
 				continue;
 			if (written < 0) {
 				stop_copying(errno);
 				return;
 			}
-			done += written;
-			bytes_.fetch_add(static_cast<std::uint64_t>(written), std::memory_order_relaxed);
+			moved += written;
+			bytes.fetch_add(static_cast<std::uint64_t>(written), std::memory_order_relaxed);
 		}
 	}
 }
 
-bool StreamPump::splice_to_output()
+bool StreamPump::Copy::splice_to_output()
 {
 	while (true) {
-		ssize_t moved = splice(read_end_.get(), nullptr, output_fd_, nullptr, kPipeBytes,
+		ssize_t moved = splice(read_end.get(), nullptr, output_fd, nullptr, kPipeBytes,
 				       SPLICE_F_MOVE | SPLICE_F_MORE);
 		if (moved < 0 && errno == EINTR)
 			continue;
@@ -87,16 +97,26 @@ bool StreamPump::splice_to_output()
 		}
 		if (moved == 0)
 			return true;
-		bytes_.fetch_add(static_cast<std::uint64_t>(moved), std::memory_order_relaxed);
+		bytes.fetch_add(static_cast<std::uint64_t>(moved), std::memory_order_relaxed);
 	}
 }
 
-void StreamPump::stop_copying(int errnum)
+void StreamPump::Copy::stop_copying(int errnum)
 {
-	copy_errno_ = errnum;
+	copy_errno = errnum;
 	// Closing our end makes the module's next write fail with EPIPE,
 	// which ends the send.
-	read_end_.reset();
+	read_end.reset();
+}
+
+Status StreamPump::outcome() const
+{
+	// btrfs send's words, and its exit status: the errno.
+	if (copy_->copy_errno)
+		return Error{copy_->copy_errno,
+			     std::string("failed to read stream from kernel: ") + std::strerror(copy_->copy_errno),
+			     copy_->copy_errno};
+	return success();
 }
 
 Status StreamPump::finish()
@@ -104,12 +124,23 @@ Status StreamPump::finish()
 	write_end_.reset();
 	if (thread_.joinable())
 		thread_.join();
-	// btrfs send's words, and its exit status: the errno.
-	if (copy_errno_)
-		return Error{copy_errno_,
-			     std::string("failed to read stream from kernel: ") + std::strerror(copy_errno_),
-			     copy_errno_};
-	return success();
+	return outcome();
+}
+
+Status StreamPump::finish_failed(std::chrono::milliseconds grace)
+{
+	write_end_.reset();
+	{
+		std::unique_lock<std::mutex> guard(copy_->lock);
+		if (!copy_->ended.wait_for(guard, grace, [this] { return copy_->done; })) {
+			// Blocked on an output nobody reads: the thread keeps its
+			// share of the copy until the process exits.
+			thread_.detach();
+			return success();
+		}
+	}
+	thread_.join();
+	return outcome();
 }
 
 }  // namespace sendctl

@@ -9,7 +9,11 @@
 #define SENDCTL_STREAM_PUMP_H
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "ctl/result.h"
@@ -29,25 +33,46 @@ public:
 	// to drain, and returns how it went.
 	Status finish();
 
+	// After the ioctl failed (cancelled, say, while the output's reader
+	// does not read): closes the module's end and waits for the copy at
+	// most `grace`; a copy still blocked then is left to the process's
+	// exit, as btrfs send leaves its reader thread. The stream has no END
+	// either way.
+	Status finish_failed(std::chrono::milliseconds grace);
+
 	// Bytes copied to the output so far; any thread may ask.
-	std::uint64_t bytes_copied() const { return bytes_.load(std::memory_order_relaxed); }
+	std::uint64_t bytes_copied() const { return copy_->bytes.load(std::memory_order_relaxed); }
 
 private:
-	explicit StreamPump(int output_fd) : output_fd_(output_fd) {}
-	void copy();
-	// Moves the stream to the output with splice() until the end; false
-	// when the output refuses splice(), for the buffered copy to go on
-	// from where it stopped.
-	bool splice_to_output();
-	// Records errnum as how the copy ended and closes the pipe's read end.
-	void stop_copying(int errnum);
+	// What the copying thread uses: shared with it, so that a copy left
+	// running when the pump goes away never uses freed memory.
+	struct Copy {
+		explicit Copy(int fd) : output_fd(fd) {}
+		void run();
+		// Moves the stream to the output with splice() until the end;
+		// false when the output refuses splice(), for the buffered copy
+		// to go on from where it stopped.
+		bool splice_to_output();
+		// Records errnum as how the copy ended and closes the pipe's
+		// read end.
+		void stop_copying(int errnum);
+		void mark_done();
 
-	int output_fd_;
-	UniqueFd read_end_;
+		int output_fd;
+		UniqueFd read_end;
+		int copy_errno = 0;
+		std::atomic<std::uint64_t> bytes{0};
+		std::mutex lock;
+		std::condition_variable ended;
+		bool done = false;	// under lock
+	};
+
+	explicit StreamPump(int output_fd) : copy_(std::make_shared<Copy>(output_fd)) {}
+	Status outcome() const;
+
+	std::shared_ptr<Copy> copy_;
 	UniqueFd write_end_;
 	std::thread thread_;
-	int copy_errno_ = 0;
-	std::atomic<std::uint64_t> bytes_{0};
 };
 
 }  // namespace sendctl

@@ -16,20 +16,26 @@ using namespace bsend;
 
 namespace {
 
-Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id)
+Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id, bsend_host_send* control)
 {
 	auto fs = TRY(tree::Filesystem::open(host, tree::kSendBlockCacheBytes));
 	auto root = TRY(fs->tree_root(tree_id));
 	bsend_tree_stats stats = {};
 	stats.root_generation = root.generation;
 	stats.root_level = root.level;
-	TRY(tree::walk_blocks(*fs, root, [&stats](const format::TreeBlockView& block) -> Result<void> {
+	TRY(tree::walk_blocks(*fs, root, [&](const format::TreeBlockView& block) -> Result<void> {
 		stats.blocks++;
 		if (!block.is_leaf())
 			return {};
 		stats.items += block.nritems();
 		for (u32 slot = 0; slot < block.nritems(); slot++)
 			stats.inodes += block.item_key(slot).type == BTRFS_INODE_ITEM_KEY;
+		bsend_progress progress = {};
+		progress.inodes = stats.inodes;
+		progress.current_ino = block.nritems() ? block.item_key(block.nritems() - 1).objectid : 0;
+		int ret = bsend_host_checkpoint(control, &progress);
+		if (ret < 0)
+			return Error::make(-ret, "tree walk stopped").at_bytenr(block.bytenr());
 		return {};
 	}));
 	return stats;
@@ -109,10 +115,10 @@ extern "C" int bsend_engine_check_device_super(const void* super, size_t len,
 	return 0;
 }
 
-extern "C" int bsend_engine_tree_stats(bsend_host_fs* fs, uint64_t tree_id, bsend_tree_stats* stats,
-				       bsend_error* error)
+extern "C" int bsend_engine_tree_stats(bsend_host_fs* fs, uint64_t tree_id, bsend_host_send* control,
+				       bsend_tree_stats* stats, bsend_error* error)
 {
-	auto result = walk_tree(fs, tree_id);
+	auto result = walk_tree(fs, tree_id, control);
 	if (!result.is_ok()) {
 		*error = result.error().to_c();
 		return error->err;

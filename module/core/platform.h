@@ -219,9 +219,12 @@ struct bsend_tree_stats {
 
 /*
  * Opens the filesystem behind fs with bsend's reader (superblock, chunk
- * tree) and walks every block of tree tree_id, validating each.
+ * tree) and walks every block of tree tree_id, validating each. The walk
+ * checkpoints with control (NULL where there is none) at every leaf, so it
+ * can be killed or cancelled like a send.
  */
 int bsend_engine_tree_stats(struct bsend_host_fs *fs, uint64_t tree_id,
+			    struct bsend_host_send *control,
 			    struct bsend_tree_stats *stats,
 			    struct bsend_error *error);
 

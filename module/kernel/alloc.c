@@ -6,7 +6,9 @@
  * outstanding and two peaks of the bytes outstanding: since the load, and
  * since the last send that started while no other was in flight (the
  * memory of one send, for the benchmarks). A non-zero count at unload is a
- * leak and is logged as an error.
+ * leak and is logged as an error. Every block is charged to the memory
+ * cgroup of the task that asks for it (GFP_KERNEL_ACCOUNT): a send's
+ * memory counts against the limits of whoever runs it.
  *
  * Buffers that the devices read into come from bsend_host_alloc_pages()
  * instead: whole pages with no header, whose size the caller gives back.
@@ -67,7 +69,7 @@ void *bsend_host_alloc(size_t size)
 
 	if (size > INT_MAX - sizeof(*header))
 		return NULL;
-	header = kvmalloc(sizeof(*header) + size, GFP_KERNEL);
+	header = kvmalloc(sizeof(*header) + size, GFP_KERNEL_ACCOUNT);
 	if (!header)
 		return NULL;
 	header->size = size;
@@ -106,7 +108,7 @@ void *bsend_host_alloc_pages(size_t size)
 	 * for more than two pages; kvmalloc falls back to vmalloc when they
 	 * are not to be had, and bio_read.c reads those through bio pages.
 	 */
-	pages = kvmalloc(pages_size, GFP_KERNEL);
+	pages = kvmalloc(pages_size, GFP_KERNEL_ACCOUNT);
 	if (!pages)
 		return NULL;
 	count_allocation(pages_size);

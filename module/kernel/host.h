@@ -12,10 +12,17 @@ struct file;
 struct vfsmount;
 
 struct bsend_host_out {
-	struct file *file;	/* the send fd */
+	struct file *file;	/* the send fd; NULL for a dry run */
 	loff_t pos;
+	bool pos_locked;	/* holds file->f_pos_lock */
 	struct bsend_host_send *send;	/* its registry entry: cancellation */
 };
+
+/* Takes the send fd's position for the whole send, under its f_pos_lock
+ * where the file has one, as write(2) takes it for one write. */
+void bsend_host_out_begin(struct bsend_host_out *out);
+/* Gives the position back, advanced by what the send wrote. */
+void bsend_host_out_end(struct bsend_host_out *out);
 
 struct bsend_host_files {
 	struct vfsmount *mnt;	/* the sent subvolume's mount */

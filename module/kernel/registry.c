@@ -20,6 +20,7 @@ void bsend_registry_add(struct bsend_host_send *send)
 	send->id = atomic64_inc_return(&last_id);
 	send->pid = task_tgid_nr(current);
 	send->start_time = ktime_get_real_ns();
+	init_waitqueue_head(&send->cancel_wait);
 	mutex_lock(&sends_lock);
 	/* The first send in flight starts the send peak (GET_INFO's
 	 * SEND_PEAK_MEMORY) again, so that it measures this send and those
@@ -48,6 +49,7 @@ int bsend_registry_cancel(u64 id)
 	list_for_each_entry(send, &sends, node) {
 		if (send->id == id) {
 			WRITE_ONCE(send->cancelled, true);
+			wake_up_all(&send->cancel_wait);
 			ret = 0;
 			break;
 		}

@@ -9,6 +9,7 @@
 
 #include <linux/list.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 /* The engine's struct bsend_host_send: one send in flight. */
 struct bsend_host_send {
@@ -27,6 +28,9 @@ struct bsend_host_send {
 	u64 last_ino;		/* highest inode number, 0 until known */
 	u64 last_event;		/* ktime_get_ns() of the last PROGRESS event */
 	bool cancelled;
+	/* Woken by CANCEL: a send waiting for room in its output waits
+	 * here too (host_output.c). */
+	wait_queue_head_t cancel_wait;
 };
 
 /* Fills in id, pid and start time and adds send to the registry. */
@@ -35,7 +39,8 @@ void bsend_registry_add(struct bsend_host_send *send);
  * result, 0 or the negative errno the send ended with. */
 void bsend_registry_remove(struct bsend_host_send *send, int result);
 
-/* Marks the send with this id cancelled: 0, or -ENOENT. */
+/* Marks the send with this id cancelled and wakes it if it waits for its
+ * output: 0, or -ENOENT. */
 int bsend_registry_cancel(u64 id);
 
 /*

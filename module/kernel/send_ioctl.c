@@ -60,6 +60,22 @@ static int check_flags(const struct bsend_ioctl_send_args *args)
 	return 0;
 }
 
+/* Whether out is a block device that the send reads: the stream would
+ * overwrite the metadata it is made from. */
+static bool is_device_of(const struct bsend_fs_request *req,
+			 const struct file *out)
+{
+	const struct inode *inode = file_inode(out);
+	u32 i;
+
+	if (!S_ISBLK(inode->i_mode))
+		return false;
+	for (i = 0; i < req->fs.count; i++)
+		if (file_inode(req->fs.devices[i].file)->i_rdev == inode->i_rdev)
+			return true;
+	return false;
+}
+
 static int open_output(struct bsend_send *send)
 {
 	if (send->args.flags & BSEND_SEND_FLAG_DRY_RUN)
@@ -69,6 +85,8 @@ static int open_output(struct bsend_send *send)
 	send->out = fget(send->args.send_fd);
 	if (!send->out || !(send->out->f_mode & FMODE_WRITE))
 		return -EBADF;
+	if (is_device_of(&send->fs_req, send->out))
+		return -EINVAL;
 	return 0;
 }
 
@@ -151,10 +169,10 @@ static int run_send(struct bsend_send *send, struct bsend_send_stats *stats,
 	out.send = &entry;
 	ret = bsend_fs_request_sync(&send->fs_req);
 	if (!ret) {
-		if (send->out)
-			out.pos = send->out->f_pos;
+		bsend_host_out_begin(&out);
 		ret = bsend_engine_send(&send->fs_req.fs, &out, &files,
 					     &entry, &params, stats, &error);
+		bsend_host_out_end(&out);
 	}
 	if (!ret) {
 		/* The FINISHED event carries the totals. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * BSEND_IOC_TREE_STATS: walks one committed tree with the engine's reader
- * and reports what it counted.
+ * and reports what it counted. The walk is in the registry for its whole
+ * run, as a send is (LIST shows it, CANCEL and a fatal signal stop it).
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -10,6 +11,7 @@
 #include "module/core/platform.h"
 #include "uapi/bsend.h"
 #include "internal.h"
+#include "registry.h"
 #include "request.h"
 
 static bool reserved_fields_zero(const struct bsend_ioctl_tree_stats_args *args)
@@ -30,6 +32,7 @@ long bsend_ioctl_tree_stats(struct bsend_ioctl_tree_stats_args __user *uargs)
 	struct bsend_fs_request req = {};
 	struct bsend_tree_stats stats = {};
 	struct bsend_error error = {};
+	struct bsend_host_send entry = { .phase = BSEND_PHASE_STARTING };
 	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
@@ -42,12 +45,16 @@ long bsend_ioctl_tree_stats(struct bsend_ioctl_tree_stats_args __user *uargs)
 				    args.device_fds);
 	if (ret)
 		goto out;
-	ret = bsend_fs_request_sync(&req);
-	if (ret)
-		goto out;
 	args.walked_tree_id = args.tree_id ?: req.subvol_root;
-	ret = bsend_engine_tree_stats(&req.fs, args.walked_tree_id, &stats,
-				      &error);
+	entry.subvol = args.walked_tree_id;
+	bsend_registry_add(&entry);
+	ret = bsend_fs_request_sync(&req);
+	if (!ret)
+		ret = bsend_engine_tree_stats(&req.fs, args.walked_tree_id,
+					      &entry, &stats, &error);
+	bsend_registry_remove(&entry, ret);
+	if (ret == -EINTR || ret == -ECANCELED)
+		goto out;
 	if (ret) {
 		pr_err("bsend: walking tree %llu: %s at bytenr %llu (expected %llu, found %llu): %d\n",
 		       args.walked_tree_id, error.cause, error.bytenr,

@@ -1,12 +1,14 @@
 // StreamPump: what the module writes reaches the output whole, moved with
 // splice() to a pipe or a file and copied through a buffer to an output that
 // refuses splice() (a file opened for appending); a reader that goes away
-// ends the copy with EPIPE.
+// ends the copy with EPIPE; after a failed send, an output nobody reads
+// holds sendctl up no longer than the grace it gives.
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
@@ -142,6 +144,54 @@ TEST(StreamPump, AReaderThatGoesAwayEndsTheCopyWithEpipe)
 	EXPECT_EQ(status.error().message, "failed to read stream from kernel: Broken pipe");
 	EXPECT_EQ(status.error().exit_status, EPIPE);
 	sigaction(SIGPIPE, &saved, nullptr);
+}
+
+// A send cancelled while the output's reader does not read: the copy is
+// blocked on the full output, and finish_failed() returns after its grace.
+TEST(StreamPump, AFailedSendDoesNotWaitForAnOutputNobodyReads)
+{
+	int out[2];
+	ASSERT_EQ(pipe(out), 0);
+	auto started = StreamPump::start(out[1]);
+	ASSERT_TRUE(started.ok());
+	std::unique_ptr<StreamPump> pump(started.value());
+	// Fill both pipes, as a module would until its write has no room.
+	ASSERT_EQ(fcntl(pump->module_fd(), F_SETFL, O_NONBLOCK), 0);
+	const std::string bytes = stream_bytes();
+	std::uint64_t written = 0;
+	for (int idle = 0; idle < 20;) {
+		ssize_t n = write(pump->module_fd(), bytes.data(), 65536);
+		if (n > 0) {
+			written += static_cast<std::uint64_t>(n);
+			idle = 0;
+		} else {
+			idle++;
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		}
+	}
+	auto before = std::chrono::steady_clock::now();
+	Status status = pump->finish_failed(std::chrono::milliseconds(200));
+	double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+	EXPECT_TRUE(status.ok());
+	EXPECT_GE(seconds, 0.19);
+	EXPECT_LT(seconds, 2.0);
+	// The reader comes back: the copy left running moves what is left and
+	// ends on its own, before the pipes go.
+	ASSERT_EQ(fcntl(out[0], F_SETFL, O_NONBLOCK), 0);
+	std::uint64_t read_back = 0;
+	char buffer[65536];
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+	while (read_back < written && std::chrono::steady_clock::now() < deadline) {
+		ssize_t n = read(out[0], buffer, sizeof(buffer));
+		if (n > 0)
+			read_back += static_cast<std::uint64_t>(n);
+		else
+			std::this_thread::sleep_for(std::chrono::milliseconds(5));
+	}
+	EXPECT_EQ(read_back, written);
+	std::this_thread::sleep_for(std::chrono::milliseconds(100));
+	close(out[0]);
+	close(out[1]);
 }
 
 // With SIGPIPE's default disposition, the process dies of it, as btrfs send

@@ -330,11 +330,13 @@ Result<void> Commands::write_extent_bytes(const InodeInfo& info, StringView path
 	});
 }
 
-Result<void> Commands::write_zeros(StringView path, u64 start, u64 end)
+Result<void> Commands::write_zeros(u64 ino, StringView path, u64 start, u64 end)
 {
 	if (!options_.send_file_data)
 		return start < end ? update_extent(path, start, end - start) : Result<void>();
-	return write_pieces(path, start, end, [](u64, u8* buffer, usize length) -> Result<void> {
+	// Gigabytes of zeros are as many WRITEs as data: each one a checkpoint.
+	return write_pieces(path, start, end, [&](u64, u8* buffer, usize length) -> Result<void> {
+		TRY(checkpoint(ino));
 		fill_zero(buffer, length);
 		return {};
 	});

@@ -95,7 +95,7 @@ public:
 		sent_ = sent;
 	}
 	// Zeros over [start, end): protocol v1 cannot punch holes.
-	Result<void> write_zeros(StringView path, u64 start, u64 end);
+	Result<void> write_zeros(u64 ino, StringView path, u64 start, u64 end);
 
 	// All the data of one file extent item of a new inode at file offset
 	// item_offset, up to the file's size: nothing for a hole or

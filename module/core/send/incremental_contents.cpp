@@ -147,7 +147,7 @@ Result<void> IncrementalSender::zero_old_data(StringView path, u64 start, u64 en
 			      [&](u64 piece_start, u64 piece_end, const format::FileExtentItemView* item, u64) {
 				      if (!item)
 					      return Result<void>();
-				      return commands_.write_zeros(path, piece_start, piece_end);
+				      return commands_.write_zeros(content_ino_, path, piece_start, piece_end);
 			      });
 }
 
