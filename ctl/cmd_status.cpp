@@ -26,13 +26,17 @@ int run_status_command(const std::vector<std::string> &args, std::ostream &out, 
 		       "\n"
 		       "List the sends in flight in the bsend module: id, process, subvolume,\n"
 		       "parent, stream bytes and inodes so far, phase and elapsed time.\n"
+		       "Needs CAP_SYS_ADMIN.\n"
 		       "\n"
 		    << visible;
 		return kExitSuccess;
 	}
 	auto sends = list_sends();
 	if (!sends.ok()) {
-		err << "sendctl: " << sends.error().message << "\n";
+		if (sends.error().errnum == EPERM)
+			err << "sendctl: listing the sends in flight needs CAP_SYS_ADMIN\n";
+		else
+			err << "sendctl: " << sends.error().message << "\n";
 		return kExitFailure;
 	}
 	if (values.value().count("json")) {

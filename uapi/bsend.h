@@ -58,6 +58,12 @@
  *               or one device is passed twice
  *   EUCLEAN     a device's superblock fails its checksum
  *   EBADF       send_fd is not open for writing (unless DRY_RUN)
+ *   EINVAL      send_fd is one of the filesystem's own block devices
+ *
+ * The stream is written at send_fd's file position, which the send holds
+ * (as write(2) does) and advances; to a pipe or a socket it is written
+ * without sleeping in their code, so that CANCEL ends a send whose reader
+ * stopped reading.
  *
  * Then the filesystem is synced and the send runs:
  *   EPERM       the subvolume, the parent or a clone source is not
@@ -68,7 +74,11 @@
  *   ECANCELED   BSEND_CMD_CANCEL asked for it; the stream has no END
  *   EPIPE       the reader of send_fd went away
  *   EUCLEAN     corrupt metadata: a tree block or item fails validation
- *               (logged with the bytenr and the cause)
+ *               (logged with the bytenr and the cause), directory
+ *               references that form a loop
+ *   ENAMETOOLONG
+ *               a path is longer than PATH_MAX (4095 bytes and its NUL), as
+ *               the in-kernel send refuses it
  *   ENOTRECOVERABLE
  *               bsend cannot send this change: an invariant of bsend's own
  *               failed on metadata that passed validation (a limit of
@@ -134,14 +144,39 @@ struct bsend_ioctl_tree_stats_args {
 #define BSEND_IOC_TREE_STATS \
 	_IOWR(BSEND_IOCTL_MAGIC, 2, struct bsend_ioctl_tree_stats_args)
 
-/* Generic netlink family "bsend". */
+/*
+ * Generic netlink family "bsend", in the initial network namespace only.
+ *
+ * Privilege: GET_INFO is open to every user (it tells nothing of any one
+ * send). LIST, CANCEL and joining the "progress" group name sends, their
+ * processes and subvolume paths, so they need CAP_NET_ADMIN and
+ * CAP_SYS_ADMIN in the initial user namespace; without them the request
+ * (or the NETLINK_ADD_MEMBERSHIP) fails with EPERM. CAP_NET_ADMIN is
+ * checked first, CAP_SYS_ADMIN of LIST and CANCEL after their attributes.
+ * (On a 6.1 kernel older than Debian's 6.1.176-1, joining the group needs
+ * CAP_SYS_ADMIN only.)
+ *
+ * Every request is validated strictly. Errors, as NLMSG_ERROR:
+ *   EOPNOTSUPP  an unknown command, an event command (PROGRESS, FINISHED),
+ *               a dump (NLM_F_DUMP) of GET_INFO or CANCEL, or LIST without
+ *               NLM_F_DUMP
+ *   EINVAL      the genetlink header's reserved field is not zero, or the
+ *               message is shorter than the genetlink header
+ *   EINVAL      an attribute the command does not take (GET_INFO and LIST
+ *               take none, CANCEL only SEND_ID), one above BSEND_ATTR_MAX
+ *               or of type 0, an attribute of the wrong length or with
+ *               NLA_F_NESTED, or bytes left over after the attributes
+ *   EPERM       see above
+ * and then the command's own errors below.
+ */
 #define BSEND_GENL_NAME "bsend"
 #define BSEND_GENL_VERSION 1
 
 /*
  * Multicast group of PROGRESS and FINISHED events. Each send in flight
  * sends at most one PROGRESS event every BSEND_PROGRESS_INTERVAL_MS, and
- * one FINISHED event when it ends.
+ * one FINISHED event when it ends. Joining it needs CAP_NET_ADMIN and
+ * CAP_SYS_ADMIN (EPERM).
  */
 #define BSEND_GENL_MCGRP_PROGRESS "progress"
 #define BSEND_PROGRESS_INTERVAL_MS 250
@@ -149,15 +184,17 @@ struct bsend_ioctl_tree_stats_args {
 enum bsend_genl_cmd {
 	BSEND_CMD_UNSPEC,
 	BSEND_CMD_GET_INFO,	/* reply: MODULE_VERSION, PROTO_*, SEND_FLAGS,
-				 * ALLOCATIONS, SEND_PEAK_MEMORY */
+				 * ALLOCATIONS, SEND_PEAK_MEMORY; no
+				 * privilege needed */
 	BSEND_CMD_LIST,		/* dump: one message per send in flight, its
 				 * SEND_ID, PID, SUBVOL_ID, SUBVOL_PATH,
 				 * PARENT_ID, BYTES, INODES, CURRENT_INO,
-				 * LAST_INO, PHASE, START_TIME */
+				 * LAST_INO, PHASE, START_TIME; needs
+				 * CAP_SYS_ADMIN and CAP_NET_ADMIN (EPERM) */
 	BSEND_CMD_CANCEL,	/* SEND_ID: ends that send with ECANCELED;
-				 * needs CAP_SYS_ADMIN (and CAP_NET_ADMIN);
-				 * ENOENT for an unknown id, EINVAL without
-				 * SEND_ID */
+				 * needs CAP_SYS_ADMIN and CAP_NET_ADMIN
+				 * (EPERM); ENOENT for an unknown id, EINVAL
+				 * without SEND_ID */
 	BSEND_CMD_PROGRESS,	/* event: the LIST attributes of one send,
 				 * and EVENT_TIME */
 	BSEND_CMD_FINISHED,	/* event: the same, with PHASE FINISHED and

@@ -2,12 +2,36 @@
 /*
  * The "bsend" generic netlink family: GET_INFO, LIST, CANCEL, and the
  * "progress" multicast group's events.
+ *
+ * Who may do what (uapi/bsend.h says the same to user space):
+ * - GET_INFO is open to every local user: it tells the module version, the
+ *   stream versions and send flags, and the module's allocation counters,
+ *   nothing of any one send.
+ * - LIST and CANCEL name sends, their processes and their subvolumes' paths
+ *   (paths inside other users' containers among them), so they need
+ *   CAP_NET_ADMIN (GENL_ADMIN_PERM, checked by the genetlink core before
+ *   anything else) and CAP_SYS_ADMIN (checked here once the attributes
+ *   passed their policy), both in the initial user namespace and both of
+ *   the opener of the socket and of the sender of the request
+ *   (netlink_capable()).
+ * - Joining "progress", whose events carry what LIST tells, needs the same
+ *   two (compat.h), checked by the core when the socket joins: in the
+ *   initial user namespace, of the joining process.
+ * The family is not netnsok, so it exists in the initial network namespace
+ * only.
+ *
+ * Every command is validated strictly (resv_start_op is 0): the reserved
+ * field of the genetlink header must be 0, and an attribute outside the
+ * command's policy, of the wrong length or with trailing bytes after the
+ * attributes is EINVAL.
  */
+#include <linux/capability.h>
 #include <linux/module.h>
 #include <net/genetlink.h>
 
 #include "module/core/platform.h"
 #include "uapi/bsend.h"
+#include "compat.h"
 #include "internal.h"
 #include "registry.h"
 
@@ -93,6 +117,19 @@ static int fill_list_message(const struct bsend_host_send *send, void *arg)
 	return 0;
 }
 
+/*
+ * The start of a LIST dump, called once, in the context of the request,
+ * before the first message; its error is the request's NLMSG_ERROR.
+ */
+static int bsend_genl_list_start(struct netlink_callback *cb)
+{
+	if (!netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(cb->extack, "LIST needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* LIST is a dump: cb->args[0] is the index of the next send to report. */
 static int bsend_genl_list(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -104,8 +141,10 @@ static int bsend_genl_list(struct sk_buff *skb, struct netlink_callback *cb)
 
 static int bsend_genl_cancel(struct sk_buff *skb, struct genl_info *info)
 {
-	if (!capable(CAP_SYS_ADMIN))
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		GENL_SET_ERR_MSG(info, "CANCEL needs CAP_SYS_ADMIN");
 		return -EPERM;
+	}
 	if (!info->attrs[BSEND_ATTR_SEND_ID]) {
 		GENL_SET_ERR_MSG(info, "CANCEL needs BSEND_ATTR_SEND_ID");
 		return -EINVAL;
@@ -118,7 +157,10 @@ enum bsend_genl_group {
 };
 
 static const struct genl_multicast_group bsend_genl_groups[] = {
-	[BSEND_GROUP_PROGRESS] = { .name = BSEND_GENL_MCGRP_PROGRESS },
+	[BSEND_GROUP_PROGRESS] = {
+		.name = BSEND_GENL_MCGRP_PROGRESS,
+		BSEND_GENL_MCGRP_ADMIN_ONLY,
+	},
 };
 
 void bsend_genl_publish(const struct bsend_host_send *send, u8 cmd,
@@ -151,39 +193,51 @@ drop:
 	nlmsg_free(skb);
 }
 
-static const struct nla_policy bsend_genl_policy[BSEND_ATTR_MAX + 1] = {
+/*
+ * CANCEL's one attribute. GET_INFO and LIST take none: an operation with
+ * no policy of its own gets the core's reject-all policy.
+ */
+static const struct nla_policy bsend_genl_cancel_policy[BSEND_ATTR_SEND_ID + 1] = {
 	[BSEND_ATTR_SEND_ID] = { .type = NLA_U64 },
 };
 
-static const struct genl_small_ops bsend_genl_ops[] = {
+/*
+ * Full genl_ops rather than genl_small_ops, for LIST's .start and CANCEL's
+ * own policy. No .validate flags: they are refused from resv_start_op on.
+ */
+static const struct genl_ops bsend_genl_ops[] = {
 	{
 		.cmd = BSEND_CMD_GET_INFO,
-		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
 		.doit = bsend_genl_get_info,
 	},
 	{
 		.cmd = BSEND_CMD_LIST,
-		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+		.flags = GENL_ADMIN_PERM,
+		.start = bsend_genl_list_start,
 		.dumpit = bsend_genl_list,
 	},
 	{
 		.cmd = BSEND_CMD_CANCEL,
 		.flags = GENL_ADMIN_PERM,
+		.policy = bsend_genl_cancel_policy,
+		.maxattr = ARRAY_SIZE(bsend_genl_cancel_policy) - 1,
 		.doit = bsend_genl_cancel,
 	},
 };
 
+/*
+ * resv_start_op stays 0, as for any new family: it is the first command
+ * whose reserved header byte is checked and whose policy is enforced, so
+ * every command of ours, and an unknown one, is validated strictly.
+ */
 static struct genl_family bsend_genl_family __ro_after_init = {
 	.name = BSEND_GENL_NAME,
 	.version = BSEND_GENL_VERSION,
-	.maxattr = BSEND_ATTR_MAX,
-	.policy = bsend_genl_policy,
 	.module = THIS_MODULE,
-	.small_ops = bsend_genl_ops,
-	.n_small_ops = ARRAY_SIZE(bsend_genl_ops),
+	.ops = bsend_genl_ops,
+	.n_ops = ARRAY_SIZE(bsend_genl_ops),
 	.mcgrps = bsend_genl_groups,
 	.n_mcgrps = ARRAY_SIZE(bsend_genl_groups),
-	.resv_start_op = BSEND_CMD_MAX + 1,
 };
 
 int bsend_genl_register(void)
