@@ -34,6 +34,7 @@
 #include "module/posix/alloc.h"
 #include "module/posix/image.h"
 #include "tests/unit/block_doctor.h"
+#include "tests/unit/opened_fs.h"
 #include "tests/unit/snapshot_fixture.h"
 #include "tests/unit/stream_commands.h"
 #include "tests/unit/string_sink.h"
@@ -54,21 +55,6 @@ constexpr unsigned kTimeBound = 60;
 // joined are deeper: 2 x 1100 components of one letter.
 constexpr int kChainDepth = 1100;
 
-// The filesystem of an image, opened afresh (an empty block cache).
-struct Opened {
-	explicit Opened(const std::string& path)
-	{
-		EXPECT_EQ(host.open(path), 0);
-		auto opened = tree::Filesystem::open(host.host(), 8 << 20);
-		EXPECT_TRUE(opened.is_ok()) << (opened.is_ok() ? "" : opened.error().cause);
-		if (opened.is_ok())
-			fs = opened.release_value();
-	}
-	tree::TreeRoot root(u64 tree_id) { return fs->tree_root(tree_id).release_value(); }
-
-	posix::ImageHost host;
-	UniquePtr<tree::Filesystem> fs;
-};
 
 // The error a result holds, as "errno: cause" (or "ok").
 template <typename T> std::string outcome(const Result<T>& result)
@@ -168,7 +154,7 @@ TEST_F(CraftedTrees, ANodeWhosePointersAllNameOneChildIsRefused)
 {
 	make_image();
 	{
-		Opened opened(image_->path());
+		test::OpenedFs opened(image_->path());
 		tree::TreeRoot root = opened.root(BTRFS_FS_TREE_OBJECTID);
 		ASSERT_GE(root.level, 1);
 		ASSERT_TRUE(count_blocks(*opened.fs, root).is_ok());
@@ -183,7 +169,7 @@ TEST_F(CraftedTrees, ANodeWhosePointersAllNameOneChildIsRefused)
 			}
 		});
 	}
-	Opened opened(image_->path());
+	test::OpenedFs opened(image_->path());
 	tree::TreeRoot root = opened.root(BTRFS_FS_TREE_OBJECTID);
 	const char* cause = "tree block's first key differs from its parent's pointer";
 
@@ -200,7 +186,7 @@ TEST_F(CraftedTrees, ALeafWhoseKeysRunIntoTheNextLeafIsRefused)
 {
 	make_image();
 	{
-		Opened opened(image_->path());
+		test::OpenedFs opened(image_->path());
 		tree::TreeRoot root = opened.root(BTRFS_FS_TREE_OBJECTID);
 		tree::TreePath path(*opened.fs, root);
 		ASSERT_TRUE(path.search(format::Key::min()).value());
@@ -216,7 +202,7 @@ TEST_F(CraftedTrees, ALeafWhoseKeysRunIntoTheNextLeafIsRefused)
 			test::leaf_items(block)[nritems - 1].key.objectid = next_first.objectid + 1;
 		});
 	}
-	Opened opened(image_->path());
+	test::OpenedFs opened(image_->path());
 	tree::TreeRoot root = opened.root(BTRFS_FS_TREE_OBJECTID);
 
 	auto walked = count_blocks(*opened.fs, root);
@@ -238,7 +224,7 @@ TEST_F(CraftedTrees, APathDeeperThanPathMaxIsRefusedAtItsLimit)
 	make_chain("b", true);
 	make_image();
 	{
-		Opened opened(image_->path());
+		test::OpenedFs opened(image_->path());
 		tree::TreeRoot root = opened.root(BTRFS_FS_TREE_OBJECTID);
 		// The deepest "a" and the top "b": the INODE_REF of "b" moves
 		// under that "a", so that the two chains are one, too deep.
@@ -273,7 +259,7 @@ TEST_F(CraftedTrees, APathDeeperThanPathMaxIsRefusedAtItsLimit)
 		// pointer names: another error than the one under test.
 		ASSERT_NE(top_b_slot, 0u);
 	}
-	Opened opened(image_->path());
+	test::OpenedFs opened(image_->path());
 	std::string stream;
 	auto started = std::chrono::steady_clock::now();
 	auto sent = send_full(*opened.fs, &stream);
@@ -293,15 +279,9 @@ TEST_F(CraftedParent, ADirectoryThatIsItsOwnParentIsALoopFoundAtOnce)
 	alarm(kTimeBound);
 	u64 snap1 = 0, snap2 = 0;
 	{
-		Opened opened(*path);
-		for (u64 id = BTRFS_FIRST_FREE_OBJECTID; id < BTRFS_FIRST_FREE_OBJECTID + 8; id++) {
-			Vec<char> found;
-			if (!tree::read_subvolume_name(*opened.fs, id, &found).is_ok())
-				continue;
-			std::string name(found.data(), found.size());
-			snap1 = name == "snap1" ? id : snap1;
-			snap2 = name == "snap2" ? id : snap2;
-		}
+		test::OpenedFs opened(*path);
+		snap1 = opened.subvolume("snap1");
+		snap2 = opened.subvolume("snap2");
 		ASSERT_NE(snap1, 0u);
 		ASSERT_NE(snap2, 0u);
 		tree::TreePath refs(*opened.fs, opened.root(snap1));
@@ -327,7 +307,7 @@ TEST_F(CraftedParent, ADirectoryThatIsItsOwnParentIsALoopFoundAtOnce)
 		});
 		ASSERT_TRUE(moved) << "the INODE_REF of gone is the first item of its leaf";
 	}
-	Opened opened(*path);
+	test::OpenedFs opened(*path);
 	test::StringSink sink;
 	auto writer = stream::StreamWriter::create(sink, 1).release_value();
 	send::DiskFileData data(*opened.fs);

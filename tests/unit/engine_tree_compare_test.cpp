@@ -26,6 +26,7 @@
 #include "module/core/tree/walk.h"
 #include "module/posix/alloc.h"
 #include "module/posix/image.h"
+#include "tests/unit/opened_fs.h"
 #include "tests/unit/snapshot_fixture.h"
 #include "tests/unit/test_image.h"
 
@@ -133,38 +134,6 @@ size_t count_kind(const std::vector<Change>& changes, ChangeKind kind, int type 
 	return n;
 }
 
-// One filesystem opened on an image host, with an empty block cache.
-struct Opened {
-	explicit Opened(const std::string& path)
-	{
-		EXPECT_EQ(host.open(path), 0);
-		auto opened = tree::Filesystem::open(host.host(), 8 << 20);
-		EXPECT_TRUE(opened.is_ok()) << (opened.is_ok() ? "" : opened.error().cause);
-		if (opened.is_ok())
-			fs = opened.release_value();
-	}
-	tree::TreeRoot root(u64 tree_id)
-	{
-		auto root = fs->tree_root(tree_id);
-		EXPECT_TRUE(root.is_ok()) << tree_id;
-		return root.is_ok() ? root.value() : tree::TreeRoot{};
-	}
-	// The id of the subvolume with this name, among the first few.
-	u64 subvolume(const std::string& name)
-	{
-		for (u64 id = BTRFS_FIRST_FREE_OBJECTID; id < BTRFS_FIRST_FREE_OBJECTID + 8; id++) {
-			Vec<char> found;
-			if (tree::read_subvolume_name(*fs, id, &found).is_ok() &&
-			    std::string(found.data(), found.size()) == name)
-				return id;
-		}
-		ADD_FAILURE() << "no subvolume " << name;
-		return 0;
-	}
-
-	posix::ImageHost host;
-	UniquePtr<tree::Filesystem> fs;
-};
 
 // Two subvolumes with nothing shared but the names of many files, some of
 // them with the same contents, so that equal keys hold equal and unequal
@@ -213,7 +182,7 @@ class SnapshotPair : public test::SnapshotFixtureTest {};
 
 TEST_F(UnrelatedSubvolumes, ATreeAgainstItselfReadsOnlyItsRoot)
 {
-	Opened opened(image->path());
+	test::OpenedFs opened(image->path());
 	tree::TreeRoot one = opened.root(opened.subvolume("one"));
 	ASSERT_GT(one.level, 0);
 
@@ -224,7 +193,7 @@ TEST_F(UnrelatedSubvolumes, ATreeAgainstItselfReadsOnlyItsRoot)
 
 TEST_F(UnrelatedSubvolumes, ChangesAreTheDiffOfTheItemLists)
 {
-	Opened opened(image->path());
+	test::OpenedFs opened(image->path());
 	tree::TreeRoot one = opened.root(opened.subvolume("one"));
 	tree::TreeRoot two = opened.root(opened.subvolume("two"));
 
@@ -239,7 +208,7 @@ TEST_F(UnrelatedSubvolumes, ChangesAreTheDiffOfTheItemLists)
 
 TEST_F(UnrelatedSubvolumes, TreesOfDifferentHeightsCompare)
 {
-	Opened opened(image->path());
+	test::OpenedFs opened(image->path());
 	tree::TreeRoot top = opened.root(BTRFS_FS_TREE_OBJECTID);
 	tree::TreeRoot two = opened.root(opened.subvolume("two"));
 	ASSERT_LT(top.level, two.level);
@@ -250,7 +219,7 @@ TEST_F(UnrelatedSubvolumes, TreesOfDifferentHeightsCompare)
 
 TEST_F(SnapshotPair, ASnapshotAgainstItselfReadsOnlyItsRoot)
 {
-	Opened opened(*path);
+	test::OpenedFs opened(*path);
 	tree::TreeRoot snap1 = opened.root(opened.subvolume("snap1"));
 	ASSERT_EQ(snap1.level, 2);
 
@@ -261,7 +230,7 @@ TEST_F(SnapshotPair, ASnapshotAgainstItselfReadsOnlyItsRoot)
 
 TEST_F(SnapshotPair, ChangesAreTheDiffAndCostFarLessThanAWalk)
 {
-	Opened opened(*path);
+	test::OpenedFs opened(*path);
 	tree::TreeRoot snap1 = opened.root(opened.subvolume("snap1"));
 	tree::TreeRoot snap2 = opened.root(opened.subvolume("snap2"));
 
@@ -269,7 +238,7 @@ TEST_F(SnapshotPair, ChangesAreTheDiffAndCostFarLessThanAWalk)
 	std::vector<Change> changes = compared(*opened.fs, snap2, snap1);
 	uint64_t compare_reads = opened.fs->stats().blocks_read - before;
 
-	Opened cold(*path);
+	test::OpenedFs cold(*path);
 	uint64_t cold_before = cold.fs->stats().blocks_read;
 	uint64_t walk_blocks = blocks_in(*cold.fs, snap1) + blocks_in(*cold.fs, snap2);
 	uint64_t walk_reads = cold.fs->stats().blocks_read - cold_before;
@@ -307,7 +276,7 @@ public:
 	ReusedBlockHost(const std::string& path, uint64_t reused_bytenr, bool stuck) : stuck_(stuck)
 	{
 		EXPECT_EQ(image_.open(path), 0);
-		Opened plain(path);
+		test::OpenedFs plain(path);
 		const tree::FsSuper& super = plain.fs->super();
 		nodesize_ = super.nodesize;
 		reused_physical_ = physical_of(*plain.fs, reused_bytenr);
@@ -393,7 +362,7 @@ uint64_t leaf_in_the_middle(tree::Filesystem& fs, const tree::TreeRoot& snap2, c
 
 TEST_F(SnapshotPair, AReusedBlockIsReadAgainFromTheNewestCommitAndNothingIsReportedTwice)
 {
-	Opened plain(*path);
+	test::OpenedFs plain(*path);
 	tree::TreeRoot snap1 = plain.root(plain.subvolume("snap1"));
 	tree::TreeRoot snap2 = plain.root(plain.subvolume("snap2"));
 	std::vector<Change> expected = compared(*plain.fs, snap2, snap1);
@@ -423,7 +392,7 @@ TEST_F(SnapshotPair, AReusedBlockIsReadAgainFromTheNewestCommitAndNothingIsRepor
 
 TEST_F(SnapshotPair, ABadBlockWithNoNewerCommitEndsTheCompareNamingIt)
 {
-	Opened plain(*path);
+	test::OpenedFs plain(*path);
 	tree::TreeRoot snap1 = plain.root(plain.subvolume("snap1"));
 	tree::TreeRoot snap2 = plain.root(plain.subvolume("snap2"));
 	uint64_t bad = leaf_in_the_middle(*plain.fs, snap2, compared(*plain.fs, snap2, snap1));
@@ -445,7 +414,7 @@ TEST_F(SnapshotPair, ABadBlockWithNoNewerCommitEndsTheCompareNamingIt)
 
 TEST_F(SnapshotPair, AnErrorFromTheVisitorEndsTheCompareWithoutARetry)
 {
-	Opened opened(*path);
+	test::OpenedFs opened(*path);
 	tree::TreeRoot snap1 = opened.root(opened.subvolume("snap1"));
 	tree::TreeRoot snap2 = opened.root(opened.subvolume("snap2"));
 	size_t reported = 0;
