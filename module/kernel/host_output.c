@@ -110,15 +110,19 @@ static void wait_writable(struct bsend_host_out *out)
 		remove_wait_queue(wait.entries[i].head, &wait.entries[i].entry);
 }
 
-/* The bytes a pipe takes now without sleeping: a page for each free slot. */
-static size_t pipe_room(const struct file *file)
+/* The bytes a pipe takes now without sleeping: a page for each free slot.
+ * A pipe whose readers are gone takes everything: pipe_write fails it with
+ * EPIPE at once, and waiting for room there would never end. */
+static size_t pipe_room(const struct file *file, size_t len)
 {
 	const struct pipe_inode_info *pipe = file_inode(file)->i_pipe;
 	unsigned int used = pipe_occupancy(READ_ONCE(pipe->head),
 					   READ_ONCE(pipe->tail));
 	unsigned int slots = READ_ONCE(pipe->max_usage);
 
-	return used < slots ? (size_t)(slots - used) * PAGE_SIZE : 0;
+	if (!READ_ONCE(pipe->readers))
+		return len;
+	return used < slots ? min(len, (size_t)(slots - used) * PAGE_SIZE) : 0;
 }
 
 /* One write that does not sleep for a reader: its bytes, or -EAGAIN when
@@ -133,11 +137,11 @@ static ssize_t write_without_waiting(struct bsend_host_out *out,
 	ssize_t ret;
 
 	if (S_ISFIFO(inode->i_mode) && inode->i_pipe) {
-		size_t room = pipe_room(out->file);
+		size_t room = pipe_room(out->file, len);
 
 		if (!room)
 			return -EAGAIN;
-		return kernel_write(out->file, buf, min(len, room), &out->pos);
+		return kernel_write(out->file, buf, room, &out->pos);
 	}
 	if (!S_ISSOCK(inode->i_mode))
 		return kernel_write(out->file, buf, len, &out->pos);
@@ -185,8 +189,10 @@ int bsend_host_write(struct bsend_host_out *out, const void *buf, size_t len)
 			done += ret;
 			continue;
 		}
-		if (ret == -EAGAIN)
+		if (ret == -EAGAIN) {
 			wait_writable(out);
+			cond_resched();
+		}
 		if (ret == -ERESTARTSYS || ret == -EINTR || ret == -EAGAIN) {
 			if (fatal_signal_pending(current))
 				return -EINTR;
