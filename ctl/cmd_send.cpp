@@ -10,7 +10,7 @@ namespace sendctl {
 namespace {
 
 // The offline send of --image: one subvolume, its errors as "sendctl:
-// ...".
+// ...", and with -v the engine's peak memory.
 int send_offline(const SendOptions &options, std::ostream &err, std::vector<SendSummary> *summaries)
 {
 	auto sent = send_image(options);
@@ -19,6 +19,8 @@ int send_offline(const SendOptions &options, std::ostream &err, std::vector<Send
 		return kExitFailure;
 	}
 	summaries->push_back(sent.value());
+	if (options.verbosity > kLogDefault)
+		err << "peak memory: " << sent.value().peak_memory << " bytes\n";
 	return kExitSuccess;
 }
 

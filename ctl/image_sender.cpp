@@ -13,10 +13,12 @@
 #include "module/core/send/disk_file_data.h"
 #include "module/core/send/full_send.h"
 #include "module/core/send/incremental_send.h"
+#include "module/core/send/memory_budget.h"
 #include "module/core/send/placeholder_file_data.h"
 #include "module/core/stream/discard_sink.h"
 #include "module/core/stream/host_sink.h"
 #include "module/core/tree/subvolume.h"
+#include "module/posix/alloc.h"
 #include "module/posix/image.h"
 #include "module/posix/output.h"
 
@@ -45,7 +47,8 @@ Result<SendSummary> send_image(const SendOptions &options)
 	bsend::posix::ImageHost image;
 	if (int ret = image.open(options.image); ret < 0)
 		return Error{-ret, "cannot open the image " + options.image + ": " + std::strerror(-ret)};
-	auto fs = bsend::tree::Filesystem::open(image.host(), bsend::tree::kSendBlockCacheBytes);
+	const bsend::send::BudgetShares shares = bsend::send::share_budget(options.memory_budget);
+	auto fs = bsend::tree::Filesystem::open(image.host(), shares.block_cache_bytes);
 	if (!fs.is_ok())
 		return engine_error("cannot read the image " + options.image, fs.error());
 	std::uint64_t id = std::strtoull(options.image_subvol.c_str(), nullptr, 10);
@@ -79,6 +82,7 @@ Result<SendSummary> send_image(const SendOptions &options)
 	send_options.subvolume = id;
 	send_options.name = bsend::StringView(name.data(), name.size());
 	send_options.send_file_data = !options.no_data;
+	send_options.change_set_budget = shares.change_set_bytes;
 	send_options.parent = std::strtoull(options.parent.c_str(), nullptr, 10);
 	// As btrfs send asks: the -c sources, then the parent.
 	std::vector<std::uint64_t> clone_roots;
@@ -98,6 +102,7 @@ Result<SendSummary> send_image(const SendOptions &options)
 			return engine_error("cannot write the stream", flushed.error());
 	}
 	SendSummary summary;
+	summary.peak_memory = bsend::posix::bytes_peak();
 	summary.stream_bytes = writer.value().bytes_written();
 	summary.data_bytes = sent.value().data_bytes;
 	summary.inodes = sent.value().inodes;

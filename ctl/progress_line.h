@@ -29,6 +29,7 @@ struct SendSummary {
 	std::uint64_t data_bytes = 0;
 	std::uint64_t inodes = 0;
 	std::uint64_t commands = 0;
+	std::uint64_t peak_memory = 0;	// --image only: the most bytes the engine held
 };
 
 // What "sendctl send --dry-run" prints: "estimated stream size: 73374334

@@ -65,7 +65,10 @@ po::options_description visible_options()
 		 " module (with --subvol instead of SUBVOL)")
 		("subvol", po::value<std::string>()->value_name("ID"),
 		 "with --image: the subvolume id to send (and -p and -c take"
-		 " subvolume ids too)");
+		 " subvolume ids too)")
+		("memory-budget", po::value<std::string>()->value_name("BYTES"),
+		 "with --image: the memory the send may hold (default 64 MiB;"
+		 " the module's is its parameter send_memory_budget_mib)");
 	return options;
 }
 
@@ -197,6 +200,12 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 		if (options.parent.find_first_not_of("0123456789") != std::string::npos)
 			return Error{0, "with --image, -p takes the parent's"
 					" subvolume id (a number)"};
+		if (values.count("memory-budget")) {
+			const std::string text = values["memory-budget"].as<std::string>();
+			if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+				return Error{0, "--memory-budget takes a number of bytes"};
+			options.memory_budget = std::strtoull(text.c_str(), nullptr, 10);
+		}
 		if (options.compressed_data || (options.proto && *options.proto > 1))
 			return Error{0, "--image writes stream version 1 only"
 					" for now"};
@@ -204,6 +213,9 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 	}
 	if (!options.image_subvol.empty())
 		return Error{0, "--subvol goes with --image"};
+	if (values.count("memory-budget"))
+		return Error{0, "--memory-budget goes with --image (the module's is its"
+				" parameter send_memory_budget_mib)"};
 	// The rest (no SUBVOL, two -p, --compressed-data with --proto 1) is
 	// reported as btrfs send reports it, in its order (sender.h).
 	return options;

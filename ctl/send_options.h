@@ -50,6 +50,7 @@ struct SendOptions {
 	Progress progress = Progress::kAuto;	// --progress; -q/--quiet: never
 	std::string image;			// --image IMG: send offline
 	std::string image_subvol;		// --subvol ID, with --image
+	std::uint64_t memory_budget = 0;	// --memory-budget BYTES, with --image; 0: the default
 };
 
 // Parses the arguments after "send". Fails, with a message for the user,

@@ -4,6 +4,7 @@
 #include "module/core/tree/device_super.h"
 #include "module/core/send/full_send.h"
 #include "module/core/send/incremental_send.h"
+#include "module/core/send/memory_budget.h"
 #include "module/core/send/host_file_data.h"
 #include "module/core/send/placeholder_file_data.h"
 #include "module/core/stream/discard_sink.h"
@@ -54,7 +55,8 @@ Result<void> check_readonly(tree::Filesystem& fs, u64 tree_id, const char* cause
 Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out, bsend_host_files* files,
 					bsend_host_send* control, const bsend_send_params& params)
 {
-	auto fs = TRY(tree::Filesystem::open(host, tree::kSendBlockCacheBytes));
+	const send::BudgetShares shares = send::share_budget(params.memory_budget);
+	auto fs = TRY(tree::Filesystem::open(host, shares.block_cache_bytes));
 	TRY(check_readonly(*fs, params.subvolume, "subvolume is not read-only"));
 	if (params.parent)
 		TRY(check_readonly(*fs, params.parent, "parent subvolume is not read-only"));
@@ -82,6 +84,7 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	options.stream_header = !(params.flags & BTRFS_SEND_FLAG_OMIT_STREAM_HEADER);
 	options.end_command = !(params.flags & BTRFS_SEND_FLAG_OMIT_END_CMD);
 	options.control = control;
+	options.change_set_budget = shares.change_set_bytes;
 	auto sent = TRY(options.parent ? send::incremental_send(*fs, data, writer, options)
 				       : send::full_send(*fs, data, writer, options));
 	if (!dry_run)

@@ -236,6 +236,7 @@ struct bsend_send_params {
 	uint64_t clone_source_count;
 	uint64_t flags;		/* BTRFS_SEND_FLAG_* */
 	uint32_t version;	/* stream version */
+	uint64_t memory_budget;	/* bytes the send may hold; 0: the default */
 };
 
 struct bsend_send_stats {

@@ -20,6 +20,10 @@ void bsend_alloc_restart_send_peak(void);
 /* The peak of the bytes outstanding since the last such restart. */
 size_t bsend_alloc_send_peak(void);
 
+/* The memory each send may hold, in bytes: the module parameter
+ * send_memory_budget_mib (main.c). */
+u64 bsend_send_memory_budget(void);
+
 /* checksum.c: allocates the crc32c transform (which the stream needs) and
  * frees every transform at exit. */
 int bsend_checksum_init(void);

@@ -3,7 +3,9 @@
  * bsend: btrfs send as an out-of-tree module. Module init and exit: the
  * misc device, the generic netlink family, and the leak check at unload.
  */
+#include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/printk.h>
 
 #include "uapi/bsend.h"
@@ -53,6 +55,23 @@ static void __exit bsend_exit(void)
 		       outstanding);
 	pr_info("bsend: unloaded, peak memory %zu bytes\n",
 		bsend_alloc_bytes_peak());
+}
+
+/*
+ * How much each send may hold (the engine shares it out: the block cache,
+ * an incremental send's change set, the backref walk's answers; see
+ * module/core/send/memory_budget.h). Read at the start of each send.
+ */
+static unsigned int send_memory_budget_mib = 64;
+module_param(send_memory_budget_mib, uint, 0644);
+MODULE_PARM_DESC(send_memory_budget_mib,
+		 "memory each send may hold, in MiB (default 64; at least 2)");
+
+u64 bsend_send_memory_budget(void)
+{
+	unsigned int mib = READ_ONCE(send_memory_budget_mib);
+
+	return (u64)max(mib, 2U) << 20;
 }
 
 module_init(bsend_init);

@@ -153,6 +153,7 @@ static int run_send(struct bsend_send *send, struct bsend_send_stats *stats,
 		.flags = send->args.flags,
 		.version = send->args.flags & BTRFS_SEND_FLAG_VERSION ?
 			   (send->args.version ?: bsend_engine_proto_max()) : 1,
+		.memory_budget = bsend_send_memory_budget(),
 	};
 	struct bsend_host_send entry = {
 		.subvol = send->fs_req.subvol_root,

@@ -3,6 +3,8 @@
 // injected failure.
 #include "module/posix/alloc.h"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <cstdlib>
 
@@ -10,6 +12,17 @@
 
 namespace {
 std::atomic<long> outstanding{0};
+std::atomic<std::size_t> bytes_held{0};
+std::atomic<std::size_t> peak{0};
+
+void count_allocation(void* ptr)
+{
+	outstanding++;
+	std::size_t held = bytes_held += malloc_usable_size(ptr);
+	std::size_t seen = peak.load();
+	while (held > seen && !peak.compare_exchange_weak(seen, held))
+		;
+}
 std::atomic<long> allocations_until_failure{-1};
 
 // Whether the next allocation may go ahead, counting it against an
@@ -34,7 +47,7 @@ extern "C" void* bsend_host_alloc(size_t size)
 		return nullptr;
 	void* ptr = std::malloc(size ? size : 1);
 	if (ptr)
-		outstanding++;
+		count_allocation(ptr);
 	return ptr;
 }
 
@@ -43,6 +56,7 @@ extern "C" void bsend_host_free(void* ptr)
 	if (!ptr)
 		return;
 	outstanding--;
+	bytes_held -= malloc_usable_size(ptr);
 	std::free(ptr);
 }
 
@@ -52,7 +66,7 @@ extern "C" void* bsend_host_alloc_pages(size_t size)
 		return nullptr;
 	void* ptr = std::aligned_alloc(kPageSize, (size + kPageSize - 1) / kPageSize * kPageSize);
 	if (ptr)
-		outstanding++;
+		count_allocation(ptr);
 	return ptr;
 }
 
@@ -64,6 +78,10 @@ extern "C" void bsend_host_free_pages(void* ptr, size_t)
 namespace bsend::posix {
 
 long allocations_outstanding() { return outstanding.load(); }
+
+std::size_t bytes_peak() { return peak.load(); }
+
+void reset_bytes_peak() { peak.store(bytes_held.load()); }
 
 void fail_allocation_after(long count) { allocations_until_failure.store(count); }
 

@@ -100,6 +100,8 @@ void make_images(BackrefImages* out)
 		throw std::runtime_error("backref-image did not report 4 roots and 10 extents:\n" + report);
 }
 
+constexpr tree::WalkBounds kUnbounded{~size_t(0), ~size_t(0), ~size_t(0)};
+
 class BackrefTest : public ::testing::Test {
 protected:
 	static void SetUpTestSuite()
@@ -152,10 +154,14 @@ protected:
 		return ids;
 	}
 
-	void make_walker(const std::vector<std::string>& allowed, size_t cache_refs = tree::BackrefWalker::kDefaultCacheRefs)
+	// Unbounded unless said otherwise: most tests compare whole answers
+	// with logical-resolve's.
+	void make_walker(const std::vector<std::string>& allowed, size_t cache_refs = tree::BackrefWalker::kDefaultCacheRefs,
+			 tree::WalkBounds bounds = kUnbounded)
 	{
 		std::vector<uint64_t> ids = root_ids(allowed);
-		auto made = tree::BackrefWalker::create(*fs_, Span<const u64>(ids.data(), ids.size()), cache_refs);
+		auto made = tree::BackrefWalker::create(*fs_, Span<const u64>(ids.data(), ids.size()), cache_refs,
+							bounds);
 		ASSERT_TRUE(made.is_ok()) << made.error().cause;
 		walker_ = made.release_value();
 	}
@@ -312,6 +318,43 @@ TEST_F(BackrefTest, CostGrowsLinearlyWithTheReferences)
 	// Linear: the time per reference at 10k is within a small factor of
 	// the time at 1k (generous, for a loaded machine).
 	EXPECT_LT(first_per_ref[2], first_per_ref[0] * 5 + 0.01);
+}
+
+TEST_F(BackrefTest, ABoundedWalkAnswersWithAPartOfTheReferences)
+{
+	open(images->old_path);
+	// The send's bounds: an extent of 1000 references is walked whole,
+	// one of 10000 only as far as its first 4096 backrefs.
+	make_walker(kAllRoots, tree::BackrefWalker::kDefaultCacheRefs, tree::WalkBounds{});
+	std::set<RefTuple> whole = walk("A/big/r1000");
+	EXPECT_TRUE(last_->complete);
+	EXPECT_EQ(whole, expected("A/big/r1000", kAllRoots));
+	EXPECT_EQ(walker_->stats().partial, 0u);
+
+	tree::BackrefStats before = walker_->stats();
+	std::set<RefTuple> part = walk("A/big/r10000");
+	std::set<RefTuple> all = expected("A/big/r10000", kAllRoots);
+	EXPECT_FALSE(last_->complete);
+	EXPECT_EQ(walker_->stats().partial, 1u);
+	EXPECT_TRUE(std::includes(all.begin(), all.end(), part.begin(), part.end())) << "a reference btrfs does not have";
+	EXPECT_LT(part.size(), all.size());
+	EXPECT_GE(part.size(), 4096u);
+	EXPECT_EQ(walker_->stats().backrefs - before.backrefs, 4096u);
+	EXPECT_LE(walker_->stats().lookups - before.lookups, 4096u * kAllRoots.size());
+
+	// Tighter bounds hold too: references, then keys.
+	make_walker(kAllRoots, tree::BackrefWalker::kDefaultCacheRefs, tree::WalkBounds{4096, 8192, 100});
+	part = walk("A/big/r1000");
+	EXPECT_FALSE(last_->complete);
+	EXPECT_GE(part.size(), 100u);
+	EXPECT_LT(part.size(), 100u + kAllRoots.size() * 2);
+	make_walker(kAllRoots, tree::BackrefWalker::kDefaultCacheRefs, tree::WalkBounds{4096, 50, 16384});
+	part = walk("A/big/r1000");
+	EXPECT_FALSE(last_->complete) << walker_->stats().backrefs << " backrefs " << walker_->stats().shared_leaves
+				      << " shared leaves " << walker_->stats().lookups << " lookups " << part.size();
+	EXPECT_LE(walker_->stats().lookups, 50u * kAllRoots.size());
+	all = expected("A/big/r1000", kAllRoots);
+	EXPECT_TRUE(std::includes(all.begin(), all.end(), part.begin(), part.end()));
 }
 
 TEST_F(BackrefTest, CacheKeepsAnswersWithinItsBound)

@@ -107,7 +107,7 @@ Result<bool> CloneFinder::best_candidate(const InodeInfo& info, const tree::Exte
 			continue;
 		if (ref.root == roots_[0].id) {
 			// From the send root only what the receiver holds.
-			if (ref.ino == info.ino ? source_offset + length > dest_offset : !sent.has_sent(ref.ino))
+			if (ref.ino == info.ino ? source_offset + length > dest_offset : !TRY(sent.has_sent(ref.ino)))
 				continue;
 		}
 		// The receiver may have made a single block at offset 0 inline.

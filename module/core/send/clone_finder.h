@@ -34,7 +34,7 @@ class SentInodes {
 public:
 	// Whether inode ino of the send root holds, in the receiver, the
 	// data the send root has (sent already, or never changed).
-	virtual bool has_sent(u64 ino) = 0;
+	virtual Result<bool> has_sent(u64 ino) = 0;
 	// Its path in the receiver now.
 	virtual Result<void> current_path(u64 ino, Text* path) = 0;
 

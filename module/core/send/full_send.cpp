@@ -38,7 +38,7 @@ private:
 	bool processed(u64 ino) const { return ino < cur_.ino || (ino == cur_.ino && refs_done_); }
 	// SentInodes, for clones from the send root: the inodes before this
 	// one have all their data.
-	bool has_sent(u64 ino) override { return ino < cur_.ino; }
+	Result<bool> has_sent(u64 ino) override { return ino < cur_.ino; }
 	Result<void> current_path(u64 ino, Text* out) override;
 
 	// Paths, as the receiver sees them now.

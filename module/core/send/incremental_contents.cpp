@@ -278,6 +278,24 @@ Result<void> IncrementalSender::finish_changed_inode()
 	return {};
 }
 
+Result<bool> IncrementalSender::begin_unheld_change(u64 ino, InodeChange* record)
+{
+	// Its names stay, so it is the same inode in both snapshots, unless
+	// it has no links in either (then it is in neither: the sent snapshot
+	// may have lost its items too).
+	format::Key key{ino, BTRFS_INODE_ITEM_KEY, 0};
+	tree::TreePath item(fs_, sent_.root);
+	if (!TRY(item.search(key)) || item.key() != key)
+		return false;
+	auto info = TRY(read_inode_info(fs_, sent_.root, ino));
+	if (!info.nlink)
+		return false;
+	record->ino = ino;
+	record->old_generation = record->new_generation = info.generation;
+	record->old_mode = record->new_mode = info.mode;
+	return true;
+}
+
 Result<void> IncrementalSender::send_contents()
 {
 	tree::TreeCompare compare(fs_, sent_.root, parent_.root);
@@ -290,6 +308,14 @@ Result<void> IncrementalSender::send_contents()
 		if (!content_active_ || ino != content_ino_) {
 			TRY(finish_changed_inode());
 			InodeChange* record = change_of(ino);
+			InodeChange unheld;
+			if (!record && !holds_content_changes_ && is_change_of_inode(change.key.type)) {
+				if (!TRY(begin_unheld_change(ino, &unheld))) {
+					skipping = ino;
+					continue;
+				}
+				record = &unheld;
+			}
 			if (!record)
 				continue;
 			TRY(commands_.checkpoint(ino));

@@ -47,7 +47,7 @@ Result<void> IncrementalSender::read_names(const tree::TreeRoot& root, u64 ino, 
 
 Result<bool> IncrementalSender::parent_first_name(u64 ino, InodeName* name)
 {
-	if (InodeName* known = parent_first_names_.find(ino)) {
+	if (InodeName* known = parent_first_names_.get(ino)) {
 		name->parent = known->parent;
 		name->name.clear();
 		TRY(name->name.append(known->name.view()));
@@ -58,7 +58,7 @@ Result<bool> IncrementalSender::parent_first_name(u64 ino, InodeName* name)
 	InodeName kept;
 	kept.parent = name->parent;
 	TRY(kept.name.append(name->name.view()));
-	TRY(parent_first_names_.insert(ino, bsend::move(kept)));
+	TRY(parent_first_names_.put(ino, bsend::move(kept)));
 	return true;
 }
 

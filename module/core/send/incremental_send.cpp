@@ -1,6 +1,7 @@
 #include "module/core/send/incremental_send.h"
 
 #include "module/core/send/incremental_sender.h"
+#include "module/core/support/bytes.h"
 #include "module/core/support/errno.h"
 #include "module/core/support/sort.h"
 #include "module/core/tree/path.h"
@@ -28,13 +29,12 @@ Result<void> IncrementalSender::record_change(const tree::TreeChange& change)
 	const format::Key& key = change.key;
 	if (key.objectid < kRootDir || key.objectid > BTRFS_LAST_FREE_OBJECTID)
 		return {};
-	if (key.type != BTRFS_INODE_ITEM_KEY && key.type != BTRFS_INODE_REF_KEY &&
-	    key.type != BTRFS_INODE_EXTREF_KEY && key.type != BTRFS_XATTR_ITEM_KEY &&
-	    key.type != BTRFS_EXTENT_DATA_KEY)
+	if (!is_change_of_inode(key.type))
 		return {};
 	if (key.objectid == orphan_ino_)
 		return {};
 	if (changes_.empty() || changes_.back().ino != key.objectid) {
+		TRY(settle_last_change());
 		// An inode without links (deleted while open when the snapshot
 		// was taken) is not part of that snapshot's tree: the receiver
 		// never had it, or must lose it. Its generation stays 0 there.
@@ -85,10 +85,44 @@ Result<void> IncrementalSender::record_change(const tree::TreeChange& change)
 	return {};
 }
 
+Result<void> IncrementalSender::settle_last_change()
+{
+	if (changes_.empty())
+		return {};
+	if (!holds_content_changes_ && changes_contents_only(changes_.back())) {
+		change_index_.remove(changes_.back().ino);
+		changes_.pop();
+		return {};
+	}
+	if (holds_content_changes_ && changes_.size() > change_record_limit_)
+		return stop_holding_content_changes();
+	return {};
+}
+
+Result<void> IncrementalSender::stop_holding_content_changes()
+{
+	holds_content_changes_ = false;
+	usize kept = 0;
+	for (usize i = 0; i < changes_.size(); i++) {
+		if (changes_contents_only(changes_[i]))
+			continue;
+		if (kept != i)
+			changes_[kept] = bsend::move(changes_[i]);
+		kept++;
+	}
+	while (changes_.size() > kept)
+		changes_.pop();
+	change_index_.clear();
+	for (usize i = 0; i < changes_.size(); i++)
+		TRY(change_index_.insert(changes_[i].ino, i));
+	return {};
+}
+
 Result<void> IncrementalSender::collect_changes()
 {
 	TRY(tree::compare_trees(fs_, sent_.root, parent_.root,
 				[this](const tree::TreeChange& change) { return record_change(change); }));
+	TRY(settle_last_change());
 	return mark_children_of_reused_dirs();
 }
 
@@ -141,10 +175,29 @@ Result<void> IncrementalSender::mark_children_of_reused_dirs()
 	return {};
 }
 
-bool IncrementalSender::has_sent(u64 ino)
+Result<bool> IncrementalSender::inode_item_unchanged(u64 ino)
 {
-	InodeChange* change = change_of(ino);
-	return !change || ino < sending_ino_;
+	format::Key key{ino, BTRFS_INODE_ITEM_KEY, 0};
+	tree::TreePath in_sent(fs_, sent_.root);
+	tree::TreePath in_parent(fs_, parent_.root);
+	if (!TRY(in_sent.search(key)) || in_sent.key() != key)
+		return false;
+	if (!TRY(in_parent.search(key)) || in_parent.key() != key)
+		return false;
+	Bytes sent_item = in_sent.data();
+	Bytes parent_item = in_parent.data();
+	return sent_item.size() == parent_item.size() && bytes_equal(sent_item.data(), parent_item.data(), sent_item.size());
+}
+
+Result<bool> IncrementalSender::has_sent(u64 ino)
+{
+	if (ino < sending_ino_)
+		return true;
+	if (change_of(ino))
+		return false;
+	// Not held: unchanged, or (when content changes are not held) changed
+	// and still to come in pass 3.
+	return holds_content_changes_ || TRY(inode_item_unchanged(ino));
 }
 
 Result<SendStats> IncrementalSender::run()

@@ -26,6 +26,14 @@
 //      cannot punch), TRUNCATE, CHOWN, CHMOD, the capability, UTIMES; new
 //      inodes get everything, as in a full send. Directories whose entries
 //      or times changed get their UTIMES last.
+//
+// Passes 1 and 2 need the inodes whose names change (new, gone, reused,
+// renamed or linked); pass 3 runs its own compare and needs nothing held.
+// So the inodes whose names stay, usually most of a big change, are held
+// only while the change set is within options.change_set_budget (they let
+// pass 1 read their paths ahead in batches). Past it, they are dropped
+// and pass 3 takes each from its compare as it comes: the memory then
+// follows the inodes whose names change, not the inodes changed.
 #pragma once
 
 #include "module/core/send/commands.h"

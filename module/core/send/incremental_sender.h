@@ -8,6 +8,7 @@
 #include "module/core/send/commands.h"
 #include "module/core/send/send_options.h"
 #include "module/core/support/hash_map.h"
+#include "module/core/support/lru_cache.h"
 #include "module/core/tree/compare.h"
 
 namespace bsend::send::incremental {
@@ -41,6 +42,16 @@ struct InodeChange {
 	bool survives() const { return old_generation && new_generation && !reused(); }
 };
 
+// Whether a change of an item of this type changes its inode: the inode
+// item, its names, its xattrs, its data. (A directory's entries belong to
+// the inodes they name.)
+inline bool is_change_of_inode(u8 key_type)
+{
+	return key_type == BTRFS_INODE_ITEM_KEY || key_type == BTRFS_INODE_REF_KEY ||
+	       key_type == BTRFS_INODE_EXTREF_KEY || key_type == BTRFS_XATTR_ITEM_KEY ||
+	       key_type == BTRFS_EXTENT_DATA_KEY;
+}
+
 // A directory of the parent that is gone, and where it was there.
 struct GoneDir {
 	u64 ino = 0;
@@ -61,15 +72,40 @@ public:
 			  const tree::SubvolumeInfo& sent, const tree::SubvolumeInfo& parent)
 		: fs_(fs), out_(writer), options_(options), sent_(sent), parent_(parent),
 		  command_options_{options.send_file_data, options.control},
-		  commands_(fs, data, writer, command_options_), acl_(fs, &parent.root)
+		  commands_(fs, data, writer, command_options_), acl_(fs, &parent.root),
+		  change_record_limit_(options.change_set_budget / kChangeRecordBytes),
+		  parent_first_names_(change_record_limit_ > kFirstNamesKept ? change_record_limit_ : kFirstNamesKept)
 	{
 	}
 
 	Result<SendStats> run();
 
+	// What one held change costs, about: the record, its index entry, and
+	// its first name remembered from the parent.
+	static constexpr usize kChangeRecordBytes = 256;
+	// The parent's first names remembered at least (pass 3 looks up the
+	// same directories again and again).
+	static constexpr usize kFirstNamesKept = 4096;
+
 private:
 	Result<void> collect_changes();
 	Result<void> record_change(const tree::TreeChange& change);
+	// Once the last recorded inode's changes are all seen: drops its
+	// record if its names stay and such records are no longer held, and
+	// stops holding them when the change set outgrows its budget.
+	Result<void> settle_last_change();
+	Result<void> stop_holding_content_changes();
+	static bool changes_contents_only(const InodeChange& change)
+	{
+		return change.survives() && !change.names_changed;
+	}
+	// Pass 3's record of an inode whose names stay and which was not held:
+	// false when it is not part of either snapshot (no links in both).
+	Result<bool> begin_unheld_change(u64 ino, InodeChange* record);
+	// Whether ino's inode item reads the same in both snapshots: then its
+	// data does too (every change of an inode's items rewrites its inode
+	// item, with the transaction's id).
+	Result<bool> inode_item_unchanged(u64 ino);
 	Result<void> mark_children_of_reused_dirs();
 	InodeChange* change_of(u64 ino);
 
@@ -86,7 +122,7 @@ private:
 	// SentInodes, for clones from the send root: an inode the send does
 	// not change holds its data already, one it changes once its turn in
 	// pass 3 is over.
-	bool has_sent(u64 ino) override;
+	Result<bool> has_sent(u64 ino) override;
 	Result<void> path_in(u64 dir, StringView name, Text* path);
 	Result<void> orphan_name(u64 ino, u64 generation, Text* name);
 	Result<u64> depth_in_parent(u64 ino);
@@ -160,9 +196,11 @@ private:
 	u64 sending_ino_ = 0;			// pass 3's inode in progress
 
 	Vec<InodeChange> changes_;		// in inode order
+	bool holds_content_changes_ = true;	// changes_contents_only() ones too
+	usize change_record_limit_ = 0;		// records held before they are not
 	u64 orphan_ino_ = 0;			// the last inode without links in both
 	HashMap<u64, usize> change_index_;	// ino -> index in changes_
-	HashMap<u64, InodeName> parent_first_names_;	// parent_first_name()'s
+	LruCache<u64, InodeName> parent_first_names_;	// parent_first_name()'s
 	HashMap<u64, InodeName> location_;	// a name the receiver has now, where
 						// it is not the first name in the parent
 	HashMap<u64, bool> created_;		// new inodes made so far

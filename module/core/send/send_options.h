@@ -17,6 +17,9 @@ struct SendOptions {
 	bool stream_header = true;	// false: BTRFS_SEND_FLAG_OMIT_STREAM_HEADER
 	bool end_command = true;	// false: BTRFS_SEND_FLAG_OMIT_END_CMD
 	bsend_host_send* control = nullptr;	// progress and cancellation
+	// The bytes the send's change set may take before an incremental send
+	// stops holding the inodes whose names stay (incremental_send.h).
+	usize change_set_budget = 16 << 20;
 };
 
 } // namespace bsend::send

@@ -31,9 +31,9 @@ usize cache_weight(const ExtentRefs& answer) { return answer.refs.size() + 1; }
 } // namespace
 
 Result<UniquePtr<BackrefWalker>> BackrefWalker::create(Filesystem& fs, Span<const u64> allowed_roots,
-							usize cache_refs)
+							usize cache_refs, WalkBounds bounds)
 {
-	auto walker = TRY(make_unique<BackrefWalker>(fs, cache_refs));
+	auto walker = TRY(make_unique<BackrefWalker>(fs, cache_refs, bounds));
 	for (usize i = 0; i < allowed_roots.size(); i++) {
 		bool duplicate = false;
 		for (u64 root : walker->allowed_)
@@ -70,6 +70,7 @@ Result<RefPtr<ExtentRefs>> BackrefWalker::find(u64 disk_bytenr, u64 ram_bytes)
 	for (int attempt = 1;; attempt++) {
 		u64 generation = fs_.super().generation;
 		answer->refs.clear();
+		answer->complete = true;
 		auto walked = walk(disk_bytenr, ram_bytes, answer.get());
 		if (walked.is_ok() && walked.value())
 			break;
@@ -100,8 +101,9 @@ Result<bool> BackrefWalker::walk(u64 disk_bytenr, u64 ram_bytes, ExtentRefs* out
 	stats_.walks++;
 
 	Vec<DataBackref> backrefs;
-	DataExtent extent = TRY(read_data_backrefs(fs_, extent_root_, disk_bytenr, &backrefs));
+	DataExtent extent = TRY(read_data_backrefs(fs_, extent_root_, disk_bytenr, &backrefs, bounds_.backrefs));
 	stats_.backrefs += backrefs.size();
+	bool complete = extent.all_backrefs;
 	u64 span = extent.num_bytes;
 	u64 ram_bound = ram_bytes ? ram_bytes : kMaxCompressedRamBytes;
 	if (span < ram_bound)
@@ -112,6 +114,10 @@ Result<bool> BackrefWalker::walk(u64 disk_bytenr, u64 ram_bytes, ExtentRefs* out
 	Vec<BackrefKey> keys;
 	Vec<BackrefKey> leaf_keys;
 	for (const DataBackref& backref : backrefs) {
+		if (keys.size() == bounds_.keys) {
+			complete = false;	// backrefs left that may name more
+			break;
+		}
 		leaf_keys.clear();
 		if (backref.kind == DataBackref::Kind::kIndirect) {
 			TRY(leaf_keys.push({backref.ino, backref.offset}));
@@ -122,6 +128,10 @@ Result<bool> BackrefWalker::walk(u64 disk_bytenr, u64 ram_bytes, ExtentRefs* out
 		for (const BackrefKey& key : leaf_keys) {
 			if (seen.find(key))
 				continue;
+			if (keys.size() == bounds_.keys) {
+				complete = false;
+				break;
+			}
 			TRY(seen.insert(key, true));
 			TRY(keys.push(key));
 		}
@@ -130,11 +140,17 @@ Result<bool> BackrefWalker::walk(u64 disk_bytenr, u64 ram_bytes, ExtentRefs* out
 	// Each key in each allowed root: an item is found from one key only
 	// (its own), so nothing is found twice.
 	for (const BackrefKey& key : keys) {
+		if (out->refs.size() >= bounds_.refs) {
+			complete = false;
+			break;
+		}
 		for (const TreeRoot& root : roots_) {
 			stats_.lookups++;
 			TRY(find_file_extent_refs(fs_, root, key, disk_bytenr, span, &out->refs));
 		}
 	}
+	out->complete = complete;
+	stats_.partial += !complete;
 	heap_sort(out->refs.data(), out->refs.size(), extent_ref_less);
 	out->disk_bytenr = disk_bytenr;
 	out->disk_num_bytes = extent.num_bytes;

@@ -15,7 +15,15 @@
 // item of an allowed root is counted by an indirect ref with its inode and
 // backref offset, or by a shared ref whose leaf holds it.
 //
-// There is no cap on the number of references. Results are cached per
+// The walk of one extent is bounded, in memory and in searches
+// (WalkBounds): it reads at most 4096 of the extent's backrefs (inline ones
+// first, then in key order), looks up at most 8192 (inode, offset) keys,
+// and stops looking once it holds 16384 references. An extent with more (one block reflinked a
+// million times) is answered with the references those give: a partial
+// answer (ExtentRefs::complete is false), from which the clone finder
+// picks as from any other; what it leaves out is written instead of cloned.
+// (The in-kernel send clones nothing from an extent of more than 1024
+// references.) Results are cached per
 // extent, least recently used first out, bounded by the references they
 // hold, and belong to one commit: a bad block (freed and reused under a
 // long send) re-reads the newest superblock and, if a newer commit is
@@ -37,6 +45,7 @@ public:
 	u64 disk_bytenr = 0;
 	u64 disk_num_bytes = 0;	// the extent's size on disk
 	u64 generation = 0;	// the commit the answer was read from
+	bool complete = true;	// false: the walk's bounds left some out
 	Vec<ExtentRef> refs;
 };
 
@@ -47,6 +56,14 @@ struct BackrefStats {
 	u64 shared_leaves = 0;	// shared data ref leaves read
 	u64 lookups = 0;	// (inode, offset) searches in allowed roots
 	u64 restarts = 0;	// walks started again in a newer commit
+	u64 partial = 0;	// walks that stopped at a bound
+};
+
+// How far one walk goes.
+struct WalkBounds {
+	usize backrefs = 4096;	// extent tree backrefs read
+	usize keys = 8192;	// (inode, backref offset) keys looked up
+	usize refs = 16384;	// references held, after which no key is looked up
 };
 
 class BackrefWalker {
@@ -57,10 +74,13 @@ public:
 
 	// Resolves the allowed roots; -ENOENT names one that has no root item.
 	static Result<UniquePtr<BackrefWalker>> create(Filesystem& fs, Span<const u64> allowed_roots,
-						       usize cache_refs = kDefaultCacheRefs);
+						       usize cache_refs = kDefaultCacheRefs, WalkBounds bounds = {});
 
 	// Not created yet: use create().
-	BackrefWalker(Filesystem& fs, usize cache_refs) : fs_(fs), cache_(~usize(0) >> 1), cache_budget_(cache_refs) {}
+	BackrefWalker(Filesystem& fs, usize cache_refs, WalkBounds bounds)
+		: fs_(fs), bounds_(bounds), cache_(~usize(0) >> 1), cache_budget_(cache_refs)
+	{
+	}
 
 	// The references of the data extent that starts at disk_bytenr. ram_bytes
 	// is the extent's decompressed size (btrfs_file_extent_item.ram_bytes
@@ -78,6 +98,7 @@ private:
 	Result<void> remember(const RefPtr<ExtentRefs>& answer);
 
 	Filesystem& fs_;
+	const WalkBounds bounds_;
 	Vec<u64> allowed_;
 	Vec<TreeRoot> roots_;		// of allowed_, in the commit roots_generation_
 	TreeRoot extent_root_;

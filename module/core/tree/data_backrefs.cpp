@@ -40,8 +40,9 @@ Result<void> add_data_backref(u8 type, u64 offset, Bytes data, u64 disk_bytenr, 
 } // namespace
 
 Result<DataExtent> read_data_backrefs(Filesystem& fs, const TreeRoot& extent_root, u64 disk_bytenr,
-				      Vec<DataBackref>* refs)
+				      Vec<DataBackref>* refs, usize limit)
 {
+	const usize refs_before = refs->size();
 	TreePath path(fs, extent_root);
 	if (!TRY(path.search({disk_bytenr, BTRFS_EXTENT_ITEM_KEY, 0})) || path.key().objectid != disk_bytenr ||
 	    path.key().type != BTRFS_EXTENT_ITEM_KEY)
@@ -69,6 +70,10 @@ Result<DataExtent> read_data_backrefs(Filesystem& fs, const TreeRoot& extent_roo
 		switch (inline_ref.type) {
 		case BTRFS_EXTENT_DATA_REF_KEY:
 		case BTRFS_SHARED_DATA_REF_KEY:
+			if (refs->size() - refs_before == limit) {
+				extent.all_backrefs = false;
+				return extent;
+			}
 			TRY(add_data_backref(inline_ref.type, inline_ref.offset, inline_ref.data, disk_bytenr, refs));
 			break;
 		case BTRFS_EXTENT_OWNER_REF_KEY:
@@ -91,6 +96,10 @@ Result<DataExtent> read_data_backrefs(Filesystem& fs, const TreeRoot& extent_roo
 			return extent_error(err::kCorrupt, "keyed backref of a type data extents do not have",
 					    disk_bytenr)
 				.mismatch(BTRFS_EXTENT_DATA_REF_KEY, key.type);
+		if (refs->size() - refs_before == limit) {
+			extent.all_backrefs = false;
+			break;
+		}
 		TRY(add_data_backref(key.type, key.offset, path.data(), disk_bytenr, refs));
 	}
 	return extent;

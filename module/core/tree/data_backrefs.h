@@ -33,14 +33,16 @@ struct DataExtent {
 	u64 num_bytes = 0;	// on disk (the EXTENT_ITEM key offset)
 	u64 refs = 0;		// the extent item's reference count
 	u64 generation = 0;
+	bool all_backrefs = true;	// false: more than the limit asked for
 };
 
-// The extent at disk_bytenr and all its backrefs, inline and keyed, in
-// on-disk order, appended to *refs. -ENOENT (at disk_bytenr) when no
+// The extent at disk_bytenr and its backrefs, inline and keyed, in on-disk
+// order, appended to *refs: at most limit of them (then all_backrefs is
+// false when the extent has more). -ENOENT (at disk_bytenr) when no
 // extent starts there, -EUCLEAN when the item is not a data extent's or a
 // ref does not fit or has a type data extents do not have.
 Result<DataExtent> read_data_backrefs(Filesystem& fs, const TreeRoot& extent_root, u64 disk_bytenr,
-				      Vec<DataBackref>* refs);
+				      Vec<DataBackref>* refs, usize limit = ~usize(0));
 
 // The generation of the tree block at bytenr, from its extent item
 // (METADATA_ITEM, or EXTENT_ITEM without skinny metadata): the transaction

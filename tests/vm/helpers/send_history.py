@@ -325,7 +325,18 @@ class Runner:
                     cmd += ['-c', ids[source]]
                 start = time.monotonic()
                 ok = self.log.run(cmd) == 0
-                made[step.snap] = (ok, out, int((time.monotonic() - start) * 1000))
+                elapsed = int((time.monotonic() - start) * 1000)
+                if ok and step.parent:
+                    # Without room for a change set (the inodes whose names
+                    # stay come from pass 3's compare): the same stream.
+                    unheld = out + '.unheld'
+                    unheld_cmd = [unheld if arg == out else arg for arg in cmd] + ['--memory-budget', '1']
+                    ok = self.log.run(unheld_cmd) == 0
+                    with open(out, 'rb') as held_stream, open(unheld, 'rb') as unheld_stream:
+                        if ok and held_stream.read() != unheld_stream.read():
+                            self.log('the stream sent with --memory-budget 1 differs from the one without')
+                            ok = False
+                made[step.snap] = (ok, out, elapsed)
         finally:
             self.source.mount()
         return made
