@@ -137,6 +137,16 @@ TEST(SendOptions, ImageSendsTakeSubvolumeIds)
 		  "--image takes the subvolume as --subvol ID, not as SUBVOL");
 }
 
+TEST(SendOptions, MemoryBudgetIsBytesAndGoesWithImage)
+{
+	EXPECT_EQ(parsed({"--image", "img", "--subvol", "257"}).memory_budget, 0u);
+	EXPECT_EQ(parsed({"--image", "img", "--subvol", "257", "--memory-budget", "1048576"}).memory_budget, 1048576u);
+	EXPECT_EQ(rejection({"--image", "img", "--subvol", "257", "--memory-budget", "64M"}),
+		  "--memory-budget takes a number of bytes");
+	EXPECT_EQ(rejection({"--memory-budget", "1048576", "snap"}),
+		  "--memory-budget goes with --image (the module's is its parameter send_memory_budget_mib)");
+}
+
 TEST(SendOptions, DryRunAndProgress)
 {
 	SendOptions options = parsed({"snap"});
