@@ -43,8 +43,9 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 		       " is not a block device";
 	case EXDEV:
 		return "a device passed holds no btrfs superblock of the"
-		       " filesystem of " + subvol +
-		       " (was a device replaced or removed?)";
+		       " filesystem of " + subvol + ", or is not one the"
+		       " mounted filesystem has open (a copy of a device? was"
+		       " a device replaced or removed?)";
 	case ENODEV:
 		return "the devices passed do not cover all devices of the"
 		       " filesystem of " + subvol + ", or one is passed twice";
@@ -52,6 +53,14 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 		return "the filesystem of " + subvol + " has corrupt metadata"
 		       " (a superblock or tree block fails its checks; the"
 		       " kernel log names the block)";
+	case ESTALE:
+		return "the filesystem of " + subvol + " changed under the"
+		       " send" +
+		       (request.failed_ino ? " (subvolume or inode " + std::to_string(request.failed_ino) + ")"
+					   : std::string()) +
+		       ": the snapshot, its parent or a clone source was made"
+		       " read-write, written or deleted during the send (the"
+		       " kernel log says what); its stream has no END";
 	case ENOTRECOVERABLE:
 		return "bsend cannot send this change" +
 		       (request.failed_ino ? ", ino " + std::to_string(request.failed_ino) : std::string()) +

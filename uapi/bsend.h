@@ -53,7 +53,9 @@
  *   EINVAL      subvol_fd is not the root directory of a subvolume
  *   EBADF       a device fd is not open
  *   ENOTBLK     a device fd is not a block device
- *   EXDEV       a device holds no btrfs superblock of this filesystem
+ *   EXDEV       a device holds no btrfs superblock of this filesystem, or
+ *               is not one the mounted filesystem has open (a block-level
+ *               copy of one, an LVM snapshot)
  *   ENODEV      the devices passed do not cover all devices of the filesystem,
  *               or one device is passed twice
  *   EUCLEAN     a device's superblock fails its checksum
@@ -76,6 +78,13 @@
  *   EUCLEAN     corrupt metadata: a tree block or item fails validation
  *               (logged with the bytenr and the cause), directory
  *               references that form a loop
+ *   ESTALE      the filesystem changed under the send: the subvolume, the
+ *               parent or a clone source was made read-write, written
+ *               (its ctransid moved) or deleted in a commit the send read,
+ *               or a file's page cache holds another size than its
+ *               committed inode (logged with the subvolume or inode and
+ *               what changed). Checked at every newer commit the send
+ *               moves to and before END; the stream has no END.
  *   ENAMETOOLONG
  *               a path is longer than PATH_MAX (4095 bytes and its NUL), as
  *               the in-kernel send refuses it

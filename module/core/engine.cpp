@@ -43,13 +43,35 @@ Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id, bsend_host_
 }
 
 // -EPERM (with cause) unless tree_id is a read-only subvolume; -ENOENT
-// when there is no such subvolume.
-Result<void> check_readonly(tree::Filesystem& fs, u64 tree_id, const char* cause)
+// when there is no such subvolume. Then fs watches it for the rest of the
+// send (tree/subvolume_watch.h).
+Result<void> watch_readonly(tree::Filesystem& fs, u64 tree_id, const char* cause)
 {
 	auto subvolume = TRY(tree::read_subvolume(fs, tree_id));
 	if (!subvolume.readonly())
 		return Error::make(err::kPermission, cause).at_ino(tree_id);
-	return {};
+	return fs.watch_subvolume({tree_id, subvolume.ctransid});
+}
+
+// The errors that a change under the send explains: a block freed and
+// reused (EUCLEAN), an inode or item gone (ENOENT, ESTALE), an inode that
+// no longer matches (EIO), a state the engine cannot go on from.
+bool may_be_a_change_under_the_send(int errno_value)
+{
+	return errno_value == err::kCorrupt || errno_value == err::kNoEntry || errno_value == err::kStale ||
+	       errno_value == err::kIo || errno_value == err::kEngineLimit;
+}
+
+// The send's error, or, when a watched subvolume changed in a newer
+// commit, that change (-ESTALE), which is what went wrong.
+Error explain_failure(tree::Filesystem& fs, const Error& error)
+{
+	if (!may_be_a_change_under_the_send(error.errno_value))
+		return error;
+	auto checked = fs.check_watched_unchanged();
+	if (!checked.is_ok() && checked.error().errno_value == err::kStale)
+		return checked.error();
+	return error;
 }
 
 Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out, bsend_host_files* files,
@@ -57,11 +79,11 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 {
 	const send::BudgetShares shares = send::share_budget(params.memory_budget);
 	auto fs = TRY(tree::Filesystem::open(host, shares.block_cache_bytes));
-	TRY(check_readonly(*fs, params.subvolume, "subvolume is not read-only"));
+	TRY(watch_readonly(*fs, params.subvolume, "subvolume is not read-only"));
 	if (params.parent)
-		TRY(check_readonly(*fs, params.parent, "parent subvolume is not read-only"));
+		TRY(watch_readonly(*fs, params.parent, "parent subvolume is not read-only"));
 	for (u64 i = 0; i < params.clone_source_count; i++)
-		TRY(check_readonly(*fs, params.clone_sources[i], "clone source subvolume is not read-only"));
+		TRY(watch_readonly(*fs, params.clone_sources[i], "clone source subvolume is not read-only"));
 	Vec<char> name;
 	TRY(tree::read_subvolume_name(*fs, params.subvolume, &name));
 
@@ -85,14 +107,16 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	options.end_command = !(params.flags & BTRFS_SEND_FLAG_OMIT_END_CMD);
 	options.control = control;
 	options.change_set_budget = shares.change_set_bytes;
-	auto sent = TRY(options.parent ? send::incremental_send(*fs, data, writer, options)
-				       : send::full_send(*fs, data, writer, options));
+	auto sent = options.parent ? send::incremental_send(*fs, data, writer, options)
+				   : send::full_send(*fs, data, writer, options);
+	if (!sent.is_ok())
+		return explain_failure(*fs, sent.error());
 	if (!dry_run)
 		TRY(host_sink.flush());
 	bsend_send_stats stats = {};
-	stats.inodes = sent.inodes;
-	stats.commands = sent.commands;
-	stats.data_bytes = sent.data_bytes;
+	stats.inodes = sent.value().inodes;
+	stats.commands = sent.value().commands;
+	stats.data_bytes = sent.value().data_bytes;
 	stats.stream_bytes = writer.bytes_written();
 	return stats;
 }

@@ -128,13 +128,32 @@ int bsend_host_write(struct bsend_host_out *out, const void *buf, size_t len);
 struct bsend_host_files;
 
 /*
- * Reads len bytes at offset of inode (root, ino, gen) into buf, through the
- * page cache (the kernel opens the inode by file handle). -ESTALE when the
- * inode is gone or has another generation, -EIO when the file is shorter.
+ * What the committed inode item the engine read says of an inode whose data
+ * it reads: the inode opened must still match it, so that no byte sent
+ * comes from a state of the file other than the one the metadata
+ * describes. btrfs updates ctime before it changes a file's data (write,
+ * mmap, clone, truncate, fallocate), so a file of a snapshot made
+ * read-write and written under the send shows another ctime or size.
+ */
+struct bsend_committed_inode {
+	uint64_t generation;
+	uint64_t size;
+	uint64_t ctime_sec;
+	uint32_t ctime_nsec;
+	uint32_t reserved;
+};
+
+/*
+ * Reads len bytes at offset of inode (root, ino, committed->generation)
+ * into buf, through the page cache (the kernel opens the inode by file
+ * handle). -ESTALE when the inode is gone or has another generation, or
+ * when, after the read, its size or ctime is not the committed one; -EIO
+ * when the file is shorter.
  */
 int bsend_host_read_file(struct bsend_host_files *files, uint64_t root,
-			 uint64_t ino, uint64_t gen, uint64_t offset,
-			 void *buf, size_t len);
+			 uint64_t ino,
+			 const struct bsend_committed_inode *committed,
+			 uint64_t offset, void *buf, size_t len);
 
 /* The host's record of one send in flight (NULL where there is none). */
 struct bsend_host_send;

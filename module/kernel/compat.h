@@ -6,7 +6,9 @@
 #ifndef BSEND_KERNEL_COMPAT_H
 #define BSEND_KERNEL_COMPAT_H
 
+#include <linux/blkdev.h>
 #include <linux/exportfs.h>
+#include <linux/fs.h>
 #include <linux/version.h>
 #include <net/genetlink.h>
 
@@ -36,5 +38,30 @@ static inline int bsend_encode_inode_fh(struct inode *inode, struct fid *fid,
 #else
 #define BSEND_GENL_MCGRP_ADMIN_ONLY .cap_sys_admin = 1
 #endif
+
+/* 6.6 made an inode's ctime private to accessors. */
+static inline struct timespec64 bsend_inode_ctime(const struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return inode_get_ctime(inode);
+#else
+	return inode->i_ctime;
+#endif
+}
+
+/*
+ * Whether btrfs holds bdev for the filesystem of sb: it opens its devices
+ * exclusively, with the super block as the holder since 6.8 and with its
+ * filesystem type before. Both are accepted, so that neither kernel needs
+ * a version test here; a block-level copy of a device (dd, an LVM
+ * snapshot) is held by nobody.
+ */
+static inline bool bsend_bdev_held_by_fs(struct block_device *bdev,
+					 struct super_block *sb)
+{
+	void *holder = READ_ONCE(bdev->bd_holder);
+
+	return holder && (holder == sb || holder == sb->s_type);
+}
 
 #endif /* BSEND_KERNEL_COMPAT_H */

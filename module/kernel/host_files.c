@@ -12,6 +12,7 @@
 #include <linux/mount.h>
 
 #include "module/core/platform.h"
+#include "compat.h"
 #include "host.h"
 
 /* btrfs's file handle without a parent (FILEID_BTRFS_WITHOUT_PARENT). */
@@ -60,18 +61,43 @@ static int open_inode(struct bsend_host_files *files, u64 root, u64 ino,
 	return 0;
 }
 
+/*
+ * After a read: the inode must still be in the state of its committed
+ * item. A read-only snapshot's inodes are, unless the snapshot was made
+ * read-write and the file changed since the commit the engine reads; btrfs
+ * updates ctime before it changes data, so bytes read after such a change
+ * come with a ctime (or size) that gives them away.
+ */
+static int check_committed(struct bsend_host_files *files,
+			   const struct bsend_committed_inode *committed)
+{
+	struct inode *inode = file_inode(files->file);
+	struct timespec64 ctime = bsend_inode_ctime(inode);
+	loff_t size = i_size_read(inode);
+
+	if (size == committed->size && ctime.tv_sec == committed->ctime_sec &&
+	    ctime.tv_nsec == committed->ctime_nsec)
+		return 0;
+	pr_err("bsend: inode %llu of root %llu changed under the send: size %lld ctime %lld.%09ld, committed size %llu ctime %llu.%09u\n",
+	       files->ino, files->root, size, (long long)ctime.tv_sec,
+	       ctime.tv_nsec, committed->size, committed->ctime_sec,
+	       committed->ctime_nsec);
+	return -ESTALE;
+}
+
 int bsend_host_read_file(struct bsend_host_files *files, uint64_t root,
-			 uint64_t ino, uint64_t gen, uint64_t offset,
-			 void *buf, size_t len)
+			 uint64_t ino,
+			 const struct bsend_committed_inode *committed,
+			 uint64_t offset, void *buf, size_t len)
 {
 	loff_t pos = offset;
 	size_t done = 0;
 	int ret;
 
-	ret = open_inode(files, root, ino, gen);
+	ret = open_inode(files, root, ino, committed->generation);
 	if (ret) {
 		pr_err("bsend: cannot open inode %llu gen %llu of root %llu: %d\n",
-		       ino, gen, root, ret);
+		       ino, committed->generation, root, ret);
 		return ret;
 	}
 	while (done < len) {
@@ -92,7 +118,7 @@ int bsend_host_read_file(struct bsend_host_files *files, uint64_t root,
 		}
 		done += n;
 	}
-	return 0;
+	return check_committed(files, committed);
 }
 
 void bsend_host_files_close(struct bsend_host_files *files)

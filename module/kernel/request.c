@@ -76,6 +76,11 @@ static int check_device(struct bsend_fs_request *req, struct file *file,
 
 	if (!S_ISBLK(file_inode(file)->i_mode))
 		return -ENOTBLK;
+	if (!bsend_bdev_held_by_fs(I_BDEV(file->f_mapping->host), sb)) {
+		pr_err("bsend: device %pg is not one the filesystem of root %llu has open (a copy of one?)\n",
+		       I_BDEV(file->f_mapping->host), req->subvol_root);
+		return -EXDEV;
+	}
 	super = bsend_host_alloc(BSEND_SUPER_SIZE);
 	if (!super)
 		return -ENOMEM;

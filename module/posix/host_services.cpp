@@ -20,7 +20,8 @@ extern "C" int bsend_host_write(bsend_host_out* out, const void* buf, size_t len
 
 // Offline there is no page cache to read files through: offline sends read
 // extents from the image (send::DiskFileData) instead.
-extern "C" int bsend_host_read_file(bsend_host_files*, uint64_t, uint64_t, uint64_t, uint64_t, void*, size_t)
+extern "C" int bsend_host_read_file(bsend_host_files*, uint64_t, uint64_t, const bsend_committed_inode*, uint64_t, void*,
+				    size_t)
 {
 	return -EOPNOTSUPP;
 }

@@ -66,12 +66,20 @@ TEST(SendErrors, EveryDocumentedErrnoHasItsOwnWords)
 {
 	const int documented[] = {EPERM, ENOENT, EINVAL, EOPNOTSUPP, EPROTO,
 				  EFAULT, EBADF, EMEDIUMTYPE, ENOTBLK, EXDEV,
-				  ENODEV, EUCLEAN};
+				  ENODEV, EUCLEAN, ESTALE};
 	std::set<std::string> causes;
 	for (int errnum : documented)
 		causes.insert(send_failure_cause(errnum, kRequest));
 	EXPECT_EQ(causes.size(), std::size(documented));
 	EXPECT_EQ(causes.count(send_failure_cause(EHOSTDOWN, kRequest)), 0u);
+}
+
+TEST(SendErrors, StaleSaysTheFilesystemChangedAndNamesWhat)
+{
+	std::string cause = send_failure_cause(ESTALE, {"/mnt/snap", 1, 258});
+	EXPECT_NE(cause.find("/mnt/snap changed under the send (subvolume or inode 258)"), std::string::npos) << cause;
+	EXPECT_NE(cause.find("no END"), std::string::npos) << cause;
+	EXPECT_EQ(send_failure_cause(ESTALE, kRequest).find("(subvolume or inode"), std::string::npos);
 }
 
 TEST(SendErrors, UnknownErrnoStillSaysTheSendFailed)

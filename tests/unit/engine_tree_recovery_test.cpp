@@ -1,17 +1,23 @@
-// tree/: the stale-versus-corrupt rule, subvolume root items, and profiles
+// tree/: the stale-versus-corrupt rule, subvolume root items, watched
+// subvolumes across commits, and profiles
 // the reader does not support.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <linux/btrfs_tree.h>
+#include <unistd.h>
 
 #include "module/core/support/endian.h"
 #include "module/core/support/errno.h"
 #include "module/core/tree/subvolume.h"
+#include "module/core/tree/subvolume_watch.h"
 #include "module/posix/alloc.h"
 #include "module/posix/image.h"
+#include "tests/unit/block_doctor.h"
 #include "tests/unit/test_image.h"
 
 using namespace bsend;
@@ -171,4 +177,181 @@ TEST_F(TreeRecovery, StripedProfilesAreRefusedByName)
 	ASSERT_FALSE(fs.is_ok());
 	EXPECT_EQ(fs.error().errno_value, err::kNotSupported);
 	EXPECT_STREQ(fs.error().cause, "chunk profile raid0 is not supported");
+}
+
+namespace {
+
+// A filesystem that commits once while it is open: a host that reads an
+// image until next_commit(), then a copy of it whose superblock and root
+// tree leaf are one generation newer and whose root item of one subvolume
+// was edited, as btrfs would write it after a change to that subvolume.
+class CommittingHost {
+public:
+	CommittingHost(const std::string& path, const std::string& newer_path)
+	{
+		EXPECT_EQ(image_.open(path), 0);
+		EXPECT_EQ(newer_.open(newer_path), 0);
+	}
+
+	void next_commit() { committed_ = true; }
+	bsend_host_fs* host() { return &state_.base; }
+
+private:
+	struct State {
+		bsend_host_fs base;
+		CommittingHost* self;
+	};
+	static int read(bsend_host_fs* fs, uint64_t devid, uint64_t physical, void* buf, size_t len)
+	{
+		CommittingHost* self = reinterpret_cast<State*>(fs)->self;
+		bsend_host_fs* host = self->committed_ ? self->newer_.host() : self->image_.host();
+		return host->read(host, devid, physical, buf, len);
+	}
+
+	posix::ImageHost image_;
+	posix::ImageHost newer_;
+	bool committed_ = false;
+	State state_{{&CommittingHost::read}, this};
+};
+
+// An image with subvolumes "ro" (read-only, id 256) and "rw" (id 257).
+class WatchedSubvolumes : public TreeRecovery {
+protected:
+	static constexpr u64 kReadOnly = BTRFS_FIRST_FREE_OBJECTID;
+	static constexpr u64 kWritable = BTRFS_FIRST_FREE_OBJECTID + 1;
+
+	void SetUp() override
+	{
+		char dir[] = "/tmp/bsend-test-watch-XXXXXX";
+		std::string root = mkdtemp(dir);
+		std::filesystem::create_directories(root + "/ro");
+		std::filesystem::create_directories(root + "/rw");
+		ImageOptions options;
+		options.rootdir = root;
+		options.extra = "--subvol ro:ro --subvol rw:rw";
+		image_ = std::make_unique<TestImage>(options);
+		std::filesystem::remove_all(root);
+		newer_path_ = image_->path() + ".newer";
+	}
+	void TearDown() override
+	{
+		unlink(newer_path_.c_str());
+		TreeRecovery::TearDown();
+	}
+
+	// Writes the newer commit: the image copied, the root item of tree_id
+	// edited in the root tree's leaf, the leaf and the superblock one
+	// generation on.
+	void commit_with_root_item_edit(u64 tree_id, const std::function<void(uint8_t* root_item)>& edit)
+	{
+		test::run_command("cp --sparse=always " + image_->path() + " " + newer_path_);
+		posix::ImageHost host;
+		ASSERT_EQ(host.open(image_->path()), 0);
+		auto fs = tree::Filesystem::open(host.host(), 1 << 20).release_value();
+		u64 generation = fs->super().generation;
+		test::rewrite_block(newer_path_, *fs, fs->super().root, [&](std::vector<uint8_t>& block) {
+			btrfs_header* header = test::block_header(block);
+			ASSERT_EQ(header->level, 0) << "the root tree is one leaf";
+			store_le64(reinterpret_cast<uint8_t*>(header) + offsetof(btrfs_header, generation), generation + 1);
+			btrfs_item* items = test::leaf_items(block);
+			for (u32 i = 0; i < load_le32(reinterpret_cast<uint8_t*>(&header->nritems)); i++) {
+				const uint8_t* key = reinterpret_cast<const uint8_t*>(&items[i].key);
+				if (load_le64(key + offsetof(btrfs_disk_key, objectid)) != tree_id ||
+				    key[offsetof(btrfs_disk_key, type)] != BTRFS_ROOT_ITEM_KEY)
+					continue;
+				u32 offset = load_le32(reinterpret_cast<uint8_t*>(&items[i]) + offsetof(btrfs_item, offset));
+				edit(block.data() + sizeof(btrfs_header) + offset);
+			}
+		});
+		auto super = image_->read(BSEND_SUPER_OFFSET, BSEND_SUPER_SIZE);
+		store_le64(super.data() + offsetof(btrfs_super_block, generation), generation + 1);
+		bsend_host_checksum(BSEND_CSUM_CRC32C, super.data() + BTRFS_CSUM_SIZE, super.size() - BTRFS_CSUM_SIZE,
+				    super.data());
+		std::fstream out(newer_path_, std::ios::in | std::ios::out | std::ios::binary);
+		out.seekp(BSEND_SUPER_OFFSET);
+		out.write(reinterpret_cast<const char*>(super.data()), super.size());
+	}
+
+	// Opens the filesystem, watches the read-only subvolume as it is, and
+	// checks it after the newer commit.
+	Result<void> watch_then_check_after_commit()
+	{
+		CommittingHost host(image_->path(), newer_path_);
+		auto fs = tree::Filesystem::open(host.host(), 1 << 20).release_value();
+		auto subvolume = tree::read_subvolume(*fs, kReadOnly).release_value();
+		ctransid_ = subvolume.ctransid;
+		EXPECT_TRUE(fs->watch_subvolume({kReadOnly, subvolume.ctransid}).is_ok());
+		EXPECT_TRUE(fs->check_watched_unchanged().is_ok()) << "no newer commit yet";
+		host.next_commit();
+		auto checked = fs->check_watched_unchanged();
+		EXPECT_EQ(fs->stats().refreshes, 2u);
+		return checked;
+	}
+
+	std::unique_ptr<TestImage> image_;
+	std::string newer_path_;
+	u64 ctransid_ = 0;
+};
+
+constexpr size_t kRootItemFlags = offsetof(btrfs_root_item, flags);
+constexpr size_t kRootItemRefs = offsetof(btrfs_root_item, refs);
+constexpr size_t kRootItemCtransid = offsetof(btrfs_root_item, ctransid);
+
+} // namespace
+
+TEST_F(WatchedSubvolumes, ANewerCommitThatLeftTheSubvolumeAsItWasPasses)
+{
+	commit_with_root_item_edit(kWritable, [](uint8_t* item) { store_le64(item + kRootItemCtransid, 99); });
+	auto checked = watch_then_check_after_commit();
+	EXPECT_TRUE(checked.is_ok()) << checked.error().cause;
+}
+
+TEST_F(WatchedSubvolumes, AWrittenSubvolumeIsStaleWithBothCtransids)
+{
+	commit_with_root_item_edit(kReadOnly, [](uint8_t* item) {
+		store_le64(item + kRootItemCtransid, load_le64(item + kRootItemCtransid) + 1);
+	});
+	auto checked = watch_then_check_after_commit();
+	ASSERT_FALSE(checked.is_ok());
+	EXPECT_EQ(checked.error().errno_value, err::kStale);
+	EXPECT_STREQ(checked.error().cause, "filesystem changed under the send: subvolume written (ctransid)");
+	EXPECT_EQ(checked.error().ino, kReadOnly);
+	EXPECT_EQ(checked.error().expected, ctransid_);
+	EXPECT_EQ(checked.error().found, ctransid_ + 1);
+}
+
+TEST_F(WatchedSubvolumes, ASubvolumeMadeReadWriteIsStale)
+{
+	commit_with_root_item_edit(kReadOnly, [](uint8_t* item) {
+		store_le64(item + kRootItemFlags, load_le64(item + kRootItemFlags) & ~uint64_t(BTRFS_ROOT_SUBVOL_RDONLY));
+	});
+	auto checked = watch_then_check_after_commit();
+	ASSERT_FALSE(checked.is_ok());
+	EXPECT_EQ(checked.error().errno_value, err::kStale);
+	EXPECT_STREQ(checked.error().cause, "filesystem changed under the send: subvolume made read-write");
+	EXPECT_EQ(checked.error().ino, kReadOnly);
+}
+
+TEST_F(WatchedSubvolumes, ADeletedSubvolumeIsStale)
+{
+	commit_with_root_item_edit(kReadOnly, [](uint8_t* item) { store_le32(item + kRootItemRefs, 0); });
+	auto checked = watch_then_check_after_commit();
+	ASSERT_FALSE(checked.is_ok());
+	EXPECT_EQ(checked.error().errno_value, err::kStale);
+	EXPECT_STREQ(checked.error().cause, "filesystem changed under the send: subvolume deleted (root refs 0)");
+	EXPECT_EQ(checked.error().ino, kReadOnly);
+}
+
+TEST_F(WatchedSubvolumes, ASubvolumeWithNoRootItemLeftIsStale)
+{
+	auto checked = tree::check_watched_subvolume(
+		{4242, 7}, Result<tree::SubvolumeInfo>(Error::make(err::kNoEntry, "no root item for the tree")));
+	ASSERT_FALSE(checked.is_ok());
+	EXPECT_EQ(checked.error().errno_value, err::kStale);
+	EXPECT_STREQ(checked.error().cause, "filesystem changed under the send: subvolume deleted (no root item)");
+	EXPECT_EQ(checked.error().ino, 4242u);
+	auto corrupt = tree::check_watched_subvolume(
+		{4242, 7}, Result<tree::SubvolumeInfo>(Error::make(err::kCorrupt, "bad leaf")));
+	ASSERT_FALSE(corrupt.is_ok());
+	EXPECT_EQ(corrupt.error().errno_value, err::kCorrupt);
 }

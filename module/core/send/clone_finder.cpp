@@ -142,7 +142,18 @@ Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const f
 	// The bytes wanted, as offsets into the extent.
 	const u64 wanted_start = item.offset() + (start - item_offset);
 	const u64 wanted_end = wanted_start + (end - start);
-	auto refs = TRY(walker_->find(item.disk_bytenr(), item.ram_bytes()));
+	auto found = walker_->find(item.disk_bytenr(), item.ram_bytes());
+	if (!found.is_ok()) {
+		// The extent is not in the newest commit's extent tree (a
+		// balance relocated it since the commit the sent tree was read
+		// from), or every walk met a newer commit: its bytes go out as
+		// a WRITE, which the page cache reads the same either way.
+		int error = found.error().errno_value;
+		if (error == err::kNoEntry || error == err::kStale)
+			return false;
+		return found.error();
+	}
+	RefPtr<tree::ExtentRefs> refs = bsend::move(found.value());
 	const u64 sectorsize = fs_.super().sectorsize;
 
 	// Items of inodes without links (deleted while open when their

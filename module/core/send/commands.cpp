@@ -295,6 +295,9 @@ Result<void> Commands::write_extent_bytes(const InodeInfo& info, StringView path
 	ExtentPiece piece;
 	piece.ino = info.ino;
 	piece.generation = info.generation;
+	piece.inode_size = info.size;
+	piece.ctime_seconds = info.ctime.seconds;
+	piece.ctime_nanoseconds = info.ctime.nanoseconds;
 	piece.ram_bytes = item.ram_bytes();
 	piece.compression = static_cast<u8>(item.compression());
 	if (item.is_inline()) {

@@ -12,6 +12,9 @@ namespace bsend::send {
 struct ExtentPiece {
 	u64 ino = 0;
 	u64 generation = 0;		// of the inode
+	u64 inode_size = 0;		// as its committed inode item has it
+	u64 ctime_seconds = 0;		// likewise
+	u32 ctime_nanoseconds = 0;
 	u64 file_offset = 0;		// where the piece starts in the file
 	u64 disk_bytenr = 0;		// the extent's logical start on disk
 	u64 disk_num_bytes = 0;

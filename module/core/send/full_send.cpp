@@ -285,6 +285,9 @@ Result<SendStats> FullSender::run()
 	if (have_cur_)
 		TRY(finish_inode());
 	TRY(flush_dir_utimes());
+	// Nothing the stream holds may come from a snapshot that changed
+	// under the send (tree/subvolume_watch.h): check before the END.
+	TRY(fs_.check_watched_unchanged());
 	if (options_.end_command)
 		TRY(commands_.end());
 	return commands_.stats();

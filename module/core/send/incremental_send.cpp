@@ -214,6 +214,9 @@ Result<SendStats> IncrementalSender::run()
 	TRY(place_names());
 	TRY(send_contents());
 	TRY(flush_touched_dirs());
+	// Nothing the stream holds may come from a snapshot that changed
+	// under the send (tree/subvolume_watch.h): check before the END.
+	TRY(fs_.check_watched_unchanged());
 	if (options_.end_command)
 		TRY(commands_.end());
 	return commands_.stats();

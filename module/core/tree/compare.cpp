@@ -255,8 +255,11 @@ Result<bool> TreeCompare::recover(const Error& error)
 	if (error.errno_value != err::kCorrupt || retried_since_report_)
 		return false;
 	retried_since_report_ = true;
-	if (!TRY(fs_.refresh()))
+	// Another reader of fs may have moved it on already.
+	TRY(fs_.refresh());
+	if (fs_.super().generation == rooted_at_)
 		return false;
+	rooted_at_ = fs_.super().generation;
 	left_.root = TRY(fs_.tree_root(left_.root.tree_id));
 	right_.root = TRY(fs_.tree_root(right_.root.tree_id));
 	left_move_ = right_move_ = Move::kStay;

@@ -48,7 +48,7 @@ struct TreeChange {
 class TreeCompare {
 public:
 	TreeCompare(Filesystem& fs, const TreeRoot& left, const TreeRoot& right)
-		: fs_(fs), left_(left), right_(right)
+		: fs_(fs), left_(left), right_(right), rooted_at_(fs.super().generation)
 	{
 	}
 
@@ -111,6 +111,7 @@ private:
 	bool started_ = false;
 	bool reported_any_ = false;
 	bool retried_since_report_ = false;
+	u64 rooted_at_;		// the commit the two roots are of
 	format::Key last_reported_;
 };
 

@@ -4,6 +4,7 @@
 #include "module/core/support/errno.h"
 #include "module/core/tree/path.h"
 #include "module/core/tree/subvolume.h"
+#include "module/core/tree/subvolume_watch.h"
 
 namespace bsend::tree {
 
@@ -74,13 +75,29 @@ Result<void> Filesystem::load_chunks()
 
 Result<bool> Filesystem::refresh()
 {
+	if (checking_watched_)
+		return false;
 	u64 old_generation = super_.generation;
 	stats_.refreshes++;
 	TRY(read_super(host_, &super_));
 	if (super_.generation == old_generation)
 		return false;
 	TRY(load_chunks());
+	TRY(check_watched());
 	return true;
+}
+
+Result<void> Filesystem::check_watched()
+{
+	checking_watched_ = true;
+	Result<void> checked;
+	for (const WatchedSubvolume& subvolume : watched_) {
+		checked = check_watched_subvolume(subvolume, read_subvolume(*this, subvolume.tree_id));
+		if (!checked.is_ok())
+			break;
+	}
+	checking_watched_ = false;
+	return checked;
 }
 
 Result<TreeRoot> Filesystem::tree_root(u64 tree_id)

@@ -26,6 +26,14 @@ inline BlockExpectation root_expectation(const TreeRoot& root)
 	return {root.bytenr, root.generation, root.level, root.tree_id, {}, false};
 }
 
+// A subvolume a send reads (the sent snapshot, its parent, a clone source)
+// as it was when the send started; subvolume_watch.h says what every newer
+// commit must still show of it.
+struct WatchedSubvolume {
+	u64 tree_id = 0;
+	u64 ctransid = 0;
+};
+
 // What the reader did: its reads, cache hits and recoveries.
 struct ReaderStats {
 	u64 blocks_read = 0;	// blocks read from the devices and validated
@@ -122,8 +130,23 @@ public:
 	bool is_in_flight(const BlockExpectation& expect) const;
 
 	// Re-reads the primary superblock. Returns true when a newer commit is
-	// on disk, after reloading the chunk map from it.
+	// on disk, after reloading the chunk map from it and checking every
+	// watched subvolume in it: -ESTALE when one changed.
 	Result<bool> refresh();
+
+	// From now on, every newer commit refresh() moves to must show the
+	// subvolume as it is (subvolume_watch.h).
+	Result<void> watch_subvolume(const WatchedSubvolume& subvolume) { return watched_.push(subvolume); }
+
+	// -ESTALE when a commit newer than the last one looked at is on disk
+	// and a watched subvolume changed in it: what a send asks before its
+	// END, so that no stream of a snapshot that changed under it ends as
+	// if whole.
+	Result<void> check_watched_unchanged()
+	{
+		TRY(refresh());
+		return {};
+	}
 
 	// The copies of a logical range of metadata or data.
 	Result<Mapping> map(u64 logical, u64 length) const { return chunks_.map(logical, length); }
@@ -134,6 +157,8 @@ public:
 
 private:
 	Result<void> load_chunks();
+	// Every watched subvolume against the current commit.
+	Result<void> check_watched();
 	Result<BlockRef> read_copy(const BlockExpectation& expect, const Stripe& copy);
 	// Validates the bytes read for expect: checksum, bytenr, fsid, level,
 	// generation, owner, layout. Fails with -EUCLEAN naming the mismatch.
@@ -170,6 +195,10 @@ private:
 	// Oldest first.
 	UniquePtr<BlocksInFlight> in_flight_[kReadAheadBatchesInFlight];
 	ReaderStats stats_;
+	Vec<WatchedSubvolume> watched_;
+	// Set while check_watched() reads root items: a bad block there is
+	// reported, not recovered from with yet another refresh.
+	bool checking_watched_ = false;
 };
 
 // Tree ids whose blocks must all carry their own tree id as owner.

@@ -27,12 +27,14 @@ Result<void> TreePath::maybe_read_ahead(const format::TreeBlockView& node, u32 s
 
 Result<bool> TreePath::recover(const Error& error)
 {
-	if (error.errno_value != err::kCorrupt || retried_)
+	if (error.errno_value != err::kCorrupt)
 		return false;
-	retried_ = true;
-	if (!TRY(fs_.refresh()))
+	// Another path may have moved the filesystem on already.
+	TRY(fs_.refresh());
+	if (fs_.super().generation == rooted_at_)
 		return false;
 	root_ = TRY(fs_.tree_root(root_.tree_id));
+	rooted_at_ = fs_.super().generation;
 	return true;
 }
 

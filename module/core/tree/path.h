@@ -1,9 +1,13 @@
 // A position in one tree: the blocks from the root down to a leaf slot.
 // search, next and prev move it; each works by key, so when a block turns
-// out bad (freed and reused under a long send, or corrupt) the path
-// re-reads the newest superblock and, if a newer commit is there, resumes
-// once from the same key in the newer tree. A second failure, or a bad
-// block with no newer commit, is returned as the error it is.
+// out bad (freed and reused under a long send, relocated by a balance, or
+// corrupt) the path re-reads the newest superblock and, if a commit newer
+// than the one it was rooted in is there, resumes from the same key in the
+// newer tree. Each step may move on that way up to kMaxRecoveriesPerStep
+// times, each to a newer commit, so a send goes on under a balance that
+// commits again and again. A bad block with no newer commit is returned as
+// the error it is; a watched subvolume that changed in the newer commit
+// fails the step with -ESTALE (Filesystem::refresh).
 #pragma once
 
 #include "module/core/format/key.h"
@@ -11,9 +15,14 @@
 
 namespace bsend::tree {
 
+// Newer commits one step of a path moves to before it gives up: far more
+// than a balance commits while one leaf is read.
+constexpr u32 kMaxRecoveriesPerStep = 8;
+
 class TreePath {
 public:
-	TreePath(Filesystem& fs, const TreeRoot& root) : fs_(fs), root_(root) {}
+	// root must be of the commit fs is at now.
+	TreePath(Filesystem& fs, const TreeRoot& root) : fs_(fs), root_(root), rooted_at_(fs.super().generation) {}
 
 	// For a scan of the tree in key order (search, then next after next):
 	// when the path enters a leaf that is not cached, it reads that leaf
@@ -53,16 +62,24 @@ private:
 	// After an error from an operation: true when the caller should redo
 	// it, the tree having been re-rooted at a newer commit.
 	Result<bool> recover(const Error& error);
-	// Runs attempt(); if it fails with a bad block and a newer commit is on
-	// disk, runs resume() in the re-rooted tree instead.
+	// Runs attempt(); while it (then resume()) fails with a bad block and a
+	// newer commit is on disk, runs resume() in the re-rooted tree.
 	template <typename Attempt, typename Resume> Result<bool> with_recovery(Attempt attempt, Resume resume)
 	{
-		auto result = attempt();
-		if (result.is_ok())
-			return result.value();
-		if (!TRY(recover(result.error())))
-			return result.error();
-		return resume();
+		{
+			auto result = attempt();
+			if (result.is_ok())
+				return result.value();
+			if (!TRY(recover(result.error())))
+				return result.error();
+		}
+		for (u32 recoveries = 1;; recoveries++) {
+			auto result = resume();
+			if (result.is_ok())
+				return result.value();
+			if (recoveries == kMaxRecoveriesPerStep || !TRY(recover(result.error())))
+				return result.error();
+		}
 	}
 	void release();
 
@@ -70,8 +87,8 @@ private:
 	TreeRoot root_;
 	BlockRef nodes_[BTRFS_MAX_LEVEL];
 	u32 slots_[BTRFS_MAX_LEVEL] = {};
+	u64 rooted_at_;			// the commit root_ is of
 	bool positioned_ = false;	// at a valid item of nodes_[0]
-	bool retried_ = false;
 	bool read_ahead_ = false;
 };
 

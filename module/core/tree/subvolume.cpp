@@ -24,6 +24,7 @@ Result<SubvolumeInfo> read_subvolume(Filesystem& fs, u64 tree_id)
 	SubvolumeInfo info;
 	info.root = {tree_id, item.bytenr(), item.generation(), static_cast<u8>(item.level())};
 	info.flags = item.flags();
+	info.refs = item.refs();
 	info.has_uuids = item.has_v2();
 	if (info.has_uuids) {
 		copy_bytes(info.uuid, item.uuid(), BTRFS_UUID_SIZE);

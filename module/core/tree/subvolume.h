@@ -10,6 +10,7 @@ namespace bsend::tree {
 struct SubvolumeInfo {
 	TreeRoot root;			// its tree's root block
 	u64 flags = 0;			// BTRFS_ROOT_SUBVOL_*
+	u32 refs = 0;			// 0 once the subvolume is deleted
 	bool has_uuids = false;		// the item has the v2 fields below
 	u8 uuid[BTRFS_UUID_SIZE] = {};
 	u8 parent_uuid[BTRFS_UUID_SIZE] = {};
