@@ -6,7 +6,9 @@
 #   make module | user    one half only
 #   make check            unit tests, then the VM cases on every kernel
 #   make unit | vm        one half of check; vm takes KVER= and CASE=
-#   make fuzz             the reader fuzzer for FUZZ_SECONDS (default 60)
+#   make fuzz             the four fuzz targets for FUZZ_SECONDS in all (default 60)
+#   make fuzz-campaign [FUZZ_EXECS="reader=N incremental=N backrefs=N dump=N"]
+#                         a long run of each (not in check); new kept corpora
 #   make demo             README's demo in a VM
 #   make soak-incremental SEEDS=N [FIRST_SEED=S]   the random incremental-send
 #                         test (VM case 012's generator) for N seeds, per KVER
@@ -43,7 +45,7 @@ UAPI_DIRS := linux asm-generic
 
 MODULE_SOURCES := Kbuild $(shell cd $(REPO) && find module uapi -name '*.[ch]' -o -name '*.cpp')
 
-.PHONY: all module user check unit vm fuzz demo print-kvers clean soak-incremental soak-incremental-offline \
+.PHONY: all module user check unit vm fuzz fuzz-build fuzz-campaign demo print-kvers clean soak-incremental soak-incremental-offline \
 	vm-incremental-big vm-history bench $(KVER)
 
 all: module user
@@ -83,17 +85,22 @@ vm: module user
 		$(REPO)/qemu/run-vm --kernel $$k $(if $(CASE),--case '$(CASE)') || status=1; \
 	done; exit $$status
 
+# The fuzz targets (tests/fuzz/README.md): make fuzz runs the four of them
+# for FUZZ_SECONDS in all; make fuzz-campaign runs each for its share of
+# FUZZ_EXECS executions and chooses the kept corpora (tests/fuzz/corpus/)
+# afresh. Crash inputs go to tests/fuzz/pending/.
 FUZZ_SECONDS ?= 60
+FUZZ_EXECS ?= reader=300000 incremental=600000 backrefs=400000 dump=8700000
 FUZZ_BUILD := $(BUILD)/fuzz
-fuzz:
+fuzz-build:
 	CC=clang CXX=clang++ cmake -S $(REPO) -B $(FUZZ_BUILD) -G Ninja -DBSEND_FUZZ=ON
 	cmake --build $(FUZZ_BUILD)
-	rm -rf $(FUZZ_BUILD)/corpus
-	$(REPO)/scripts/fuzz-seeds $(FUZZ_BUILD)/tests/fuzz/bsend-fuzz-seed $(FUZZ_BUILD)/corpus
-	$(FUZZ_BUILD)/tests/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) -max_len=1048576 \
-		-rss_limit_mb=4096 -print_final_stats=1 \
-		-artifact_prefix=$(REPO)/tests/fuzz/regressions/ \
-		$(FUZZ_BUILD)/corpus $(REPO)/tests/fuzz/regressions
+
+fuzz: fuzz-build
+	$(REPO)/tests/fuzz/run-fuzz $(FUZZ_BUILD) --seconds $(FUZZ_SECONDS)
+
+fuzz-campaign: fuzz-build
+	$(REPO)/tests/fuzz/run-fuzz $(FUZZ_BUILD) --runs "$(FUZZ_EXECS)" --keep
 
 check: unit fuzz vm
 

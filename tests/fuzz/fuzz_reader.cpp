@@ -1,18 +1,18 @@
 // Fuzz target: the committed-tree reader and the full send over a mutated
 // image. It opens the filesystem (superblock, system chunk array, chunk
 // tree), walks every tree the root tree names, moves a path forward and back
-// through each, then sends the top-level subvolume as sendctl --image does. Anything but a clean error or success is a bug: a crash, a
-// sanitizer report, or memory still allocated at the end.
+// through each, then sends the top-level subvolume as sendctl --image does.
+// Anything but a clean error or success is a bug: a crash, a sanitizer
+// report, or memory still allocated at the end.
 #include <cstdint>
-#include <cstdlib>
 
 #include "module/core/send/disk_file_data.h"
 #include "module/core/send/full_send.h"
 #include "module/core/support/errno.h"
 #include "module/core/tree/path.h"
 #include "module/core/tree/walk.h"
-#include "module/posix/alloc.h"
-#include "tests/fuzz/page_image.h"
+#include "tests/fuzz/bounded_sink.h"
+#include "tests/fuzz/image_target.h"
 
 using namespace bsend;
 
@@ -55,27 +55,10 @@ Result<void> exercise(tree::Filesystem& fs)
 	return {};
 }
 
-// Counts the stream and drops it; stops a send that would write more than
-// a fuzz input should make anyone wait for.
-class DiscardingSink final : public stream::Sink {
-public:
-	Result<void> write(Bytes bytes) override
-	{
-		written_ += bytes.size();
-		if (written_ > kMaxStreamBytes)
-			return Error::make(err::kRange, "fuzz stream bound");
-		return {};
-	}
-
-private:
-	static constexpr u64 kMaxStreamBytes = 16 << 20;
-	u64 written_ = 0;
-};
-
 // A whole full send of the top-level subvolume, as sendctl --image does.
 void send_top_level(tree::Filesystem& fs)
 {
-	DiscardingSink sink;
+	fuzz::BoundedSink sink;
 	auto writer = stream::StreamWriter::create(sink, 1);
 	if (!writer.is_ok())
 		return;
@@ -90,16 +73,8 @@ void send_top_level(tree::Filesystem& fs)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
-	{
-		fuzz::PageImage image(data, size);
-		image.fix_checksums();
-		auto fs = tree::Filesystem::open(image.host(), 1 << 20);
-		if (fs.is_ok()) {
-			(void)exercise(*fs.value());
-			send_top_level(*fs.value());
-		}
-	}
-	if (posix::allocations_outstanding() != 0)
-		std::abort();
-	return 0;
+	return fuzz::run_on_image(data, size, [](tree::Filesystem& fs) {
+		(void)exercise(fs);
+		send_top_level(fs);
+	});
 }
