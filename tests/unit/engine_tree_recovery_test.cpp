@@ -18,6 +18,7 @@
 #include "module/posix/alloc.h"
 #include "module/posix/image.h"
 #include "tests/unit/block_doctor.h"
+#include "tests/unit/host_adapter.h"
 #include "tests/unit/test_image.h"
 
 using namespace bsend;
@@ -47,33 +48,28 @@ public:
 				    doctored_.size() - BTRFS_CSUM_SIZE, doctored_.data());
 	}
 
-	bsend_host_fs* host() { return &state_.base; }
+	bsend_host_fs* host() { return adapter_.host(); }
 	int super_reads() const { return super_reads_; }
 
-private:
-	struct State {
-		bsend_host_fs base;
-		DoctoredSuperHost* self;
-	};
-	static int read(bsend_host_fs* fs, uint64_t devid, uint64_t physical, void* buf, size_t len)
+	int read_at(uint64_t devid, uint64_t physical, void* buf, size_t len)
 	{
-		DoctoredSuperHost* self = reinterpret_cast<State*>(fs)->self;
 		if (physical == BSEND_SUPER_OFFSET && len == BSEND_SUPER_SIZE) {
-			bool doctor = self->doctor_every_read_ || self->super_reads_ == 0;
-			self->super_reads_++;
+			bool doctor = doctor_every_read_ || super_reads_ == 0;
+			super_reads_++;
 			if (doctor) {
-				std::memcpy(buf, self->doctored_.data(), len);
+				std::memcpy(buf, doctored_.data(), len);
 				return 0;
 			}
 		}
-		return self->image_.host()->read(self->image_.host(), devid, physical, buf, len);
+		return image_.host()->read(image_.host(), devid, physical, buf, len);
 	}
 
+private:
 	posix::ImageHost image_;
 	bool doctor_every_read_;
 	std::vector<uint8_t> doctored_;
 	int super_reads_ = 0;
-	State state_{{&DoctoredSuperHost::read}, this};
+	test::HostAdapter<DoctoredSuperHost> adapter_{this};
 };
 
 // An older superblock whose chunk root pointer leads to a block that is not
@@ -194,24 +190,19 @@ public:
 	}
 
 	void next_commit() { committed_ = true; }
-	bsend_host_fs* host() { return &state_.base; }
+	bsend_host_fs* host() { return adapter_.host(); }
 
-private:
-	struct State {
-		bsend_host_fs base;
-		CommittingHost* self;
-	};
-	static int read(bsend_host_fs* fs, uint64_t devid, uint64_t physical, void* buf, size_t len)
+	int read_at(uint64_t devid, uint64_t physical, void* buf, size_t len)
 	{
-		CommittingHost* self = reinterpret_cast<State*>(fs)->self;
-		bsend_host_fs* host = self->committed_ ? self->newer_.host() : self->image_.host();
+		bsend_host_fs* host = committed_ ? newer_.host() : image_.host();
 		return host->read(host, devid, physical, buf, len);
 	}
 
+private:
 	posix::ImageHost image_;
 	posix::ImageHost newer_;
 	bool committed_ = false;
-	State state_{{&CommittingHost::read}, this};
+	test::HostAdapter<CommittingHost> adapter_{this};
 };
 
 // An image with subvolumes "ro" (read-only, id 256) and "rw" (id 257).
@@ -288,6 +279,15 @@ protected:
 		return checked;
 	}
 
+	// An ESTALE naming the subvolume tree_id, for the cause given.
+	static void expect_stale(const Result<void>& checked, const char* cause, u64 tree_id)
+	{
+		ASSERT_FALSE(checked.is_ok());
+		EXPECT_EQ(checked.error().errno_value, err::kStale);
+		EXPECT_STREQ(checked.error().cause, cause);
+		EXPECT_EQ(checked.error().ino, tree_id);
+	}
+
 	std::unique_ptr<TestImage> image_;
 	std::string newer_path_;
 	u64 ctransid_ = 0;
@@ -312,10 +312,7 @@ TEST_F(WatchedSubvolumes, AWrittenSubvolumeIsStaleWithBothCtransids)
 		store_le64(item + kRootItemCtransid, load_le64(item + kRootItemCtransid) + 1);
 	});
 	auto checked = watch_then_check_after_commit();
-	ASSERT_FALSE(checked.is_ok());
-	EXPECT_EQ(checked.error().errno_value, err::kStale);
-	EXPECT_STREQ(checked.error().cause, "filesystem changed under the send: subvolume written (ctransid)");
-	EXPECT_EQ(checked.error().ino, kReadOnly);
+	expect_stale(checked, "filesystem changed under the send: subvolume written (ctransid)", kReadOnly);
 	EXPECT_EQ(checked.error().expected, ctransid_);
 	EXPECT_EQ(checked.error().found, ctransid_ + 1);
 }
@@ -326,30 +323,21 @@ TEST_F(WatchedSubvolumes, ASubvolumeMadeReadWriteIsStale)
 		store_le64(item + kRootItemFlags, load_le64(item + kRootItemFlags) & ~uint64_t(BTRFS_ROOT_SUBVOL_RDONLY));
 	});
 	auto checked = watch_then_check_after_commit();
-	ASSERT_FALSE(checked.is_ok());
-	EXPECT_EQ(checked.error().errno_value, err::kStale);
-	EXPECT_STREQ(checked.error().cause, "filesystem changed under the send: subvolume made read-write");
-	EXPECT_EQ(checked.error().ino, kReadOnly);
+	expect_stale(checked, "filesystem changed under the send: subvolume made read-write", kReadOnly);
 }
 
 TEST_F(WatchedSubvolumes, ADeletedSubvolumeIsStale)
 {
 	commit_with_root_item_edit(kReadOnly, [](uint8_t* item) { store_le32(item + kRootItemRefs, 0); });
 	auto checked = watch_then_check_after_commit();
-	ASSERT_FALSE(checked.is_ok());
-	EXPECT_EQ(checked.error().errno_value, err::kStale);
-	EXPECT_STREQ(checked.error().cause, "filesystem changed under the send: subvolume deleted (root refs 0)");
-	EXPECT_EQ(checked.error().ino, kReadOnly);
+	expect_stale(checked, "filesystem changed under the send: subvolume deleted (root refs 0)", kReadOnly);
 }
 
 TEST_F(WatchedSubvolumes, ASubvolumeWithNoRootItemLeftIsStale)
 {
 	auto checked = tree::check_watched_subvolume(
 		{4242, 7}, Result<tree::SubvolumeInfo>(Error::make(err::kNoEntry, "no root item for the tree")));
-	ASSERT_FALSE(checked.is_ok());
-	EXPECT_EQ(checked.error().errno_value, err::kStale);
-	EXPECT_STREQ(checked.error().cause, "filesystem changed under the send: subvolume deleted (no root item)");
-	EXPECT_EQ(checked.error().ino, 4242u);
+	expect_stale(checked, "filesystem changed under the send: subvolume deleted (no root item)", 4242u);
 	auto corrupt = tree::check_watched_subvolume(
 		{4242, 7}, Result<tree::SubvolumeInfo>(Error::make(err::kCorrupt, "bad leaf")));
 	ASSERT_FALSE(corrupt.is_ok());
