@@ -317,6 +317,24 @@ TEST_F(WatchedSubvolumes, AWrittenSubvolumeIsStaleWithBothCtransids)
 	EXPECT_EQ(checked.error().found, ctransid_ + 1);
 }
 
+TEST_F(WatchedSubvolumes, AChangeOnceFoundIsReportedByEveryLaterCheck)
+{
+	commit_with_root_item_edit(kReadOnly, [](uint8_t* item) {
+		store_le64(item + kRootItemCtransid, load_le64(item + kRootItemCtransid) + 1);
+	});
+	CommittingHost host(image_->path(), newer_path_);
+	auto fs = tree::Filesystem::open(host.host(), 1 << 20).release_value();
+	auto subvolume = tree::read_subvolume(*fs, kReadOnly).release_value();
+	ASSERT_TRUE(fs->watch_subvolume({kReadOnly, subvolume.ctransid}).is_ok());
+	host.next_commit();
+	// The first check finds the change (a caller may go on without what
+	// failed); the check before END must still fail, though no commit is
+	// newer than the one it already read.
+	EXPECT_FALSE(fs->refresh().is_ok());
+	expect_stale(fs->check_watched_unchanged(), "filesystem changed under the send: subvolume written (ctransid)",
+		     kReadOnly);
+}
+
 TEST_F(WatchedSubvolumes, ASubvolumeMadeReadWriteIsStale)
 {
 	commit_with_root_item_edit(kReadOnly, [](uint8_t* item) {

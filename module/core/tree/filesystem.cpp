@@ -77,6 +77,8 @@ Result<bool> Filesystem::refresh()
 {
 	if (checking_watched_)
 		return false;
+	if (!watched_unchanged_.is_ok())
+		return watched_unchanged_.error();
 	u64 old_generation = super_.generation;
 	stats_.refreshes++;
 	TRY(read_super(host_, &super_));
@@ -97,6 +99,8 @@ Result<void> Filesystem::check_watched()
 			break;
 	}
 	checking_watched_ = false;
+	if (!checked.is_ok() && checked.error().errno_value == err::kStale)
+		watched_unchanged_ = checked;
 	return checked;
 }
 

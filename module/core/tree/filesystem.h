@@ -131,7 +131,8 @@ public:
 
 	// Re-reads the primary superblock. Returns true when a newer commit is
 	// on disk, after reloading the chunk map from it and checking every
-	// watched subvolume in it: -ESTALE when one changed.
+	// watched subvolume in it: -ESTALE when one changed, then and on
+	// every later call.
 	Result<bool> refresh();
 
 	// From now on, every newer commit refresh() moves to must show the
@@ -199,6 +200,11 @@ private:
 	// Set while check_watched() reads root items: a bad block there is
 	// reported, not recovered from with yet another refresh.
 	bool checking_watched_ = false;
+	// A watched subvolume's change, once found: every later refresh() and
+	// check fails with it again, so that a caller that goes on without
+	// what failed (the clone finder writes instead of cloning) cannot
+	// take the send past it to an END.
+	Result<void> watched_unchanged_;
 };
 
 // Tree ids whose blocks must all carry their own tree id as owner.
