@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ctl/bsend_device.h"
+#include "ctl/device_generation.h"
 #include "ctl/devices.h"
 #include "ctl/genl_client.h"
 #include "ctl/ioctl_send.h"
@@ -244,6 +245,16 @@ int SendRun::prepare_module()
 	device_files_ = std::move(files.value());
 	for (const UniqueFd &fd : device_files_)
 		device_fds_.push_back(fd.get());
+	auto committed = commit_filesystem(fs_fd);
+	if (!committed.ok())
+		return fail(committed.error().message);
+	auto fresh = check_device_generations(
+		devices.value(), committed.value(),
+		[this](std::size_t index, std::uint64_t *generation) {
+			return read_super_generation(device_fds_[index], generation);
+		});
+	if (!fresh.ok())
+		return fail(fresh.error().message);
 	return 0;
 }
 
