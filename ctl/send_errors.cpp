@@ -59,8 +59,9 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 		       (request.failed_ino ? " (subvolume or inode " + std::to_string(request.failed_ino) + ")"
 					   : std::string()) +
 		       ": the snapshot, its parent or a clone source was made"
-		       " read-write, written or deleted during the send (the"
-		       " kernel log says what); its stream has no END";
+		       " read-write, written or deleted, or a device of the"
+		       " filesystem was removed or replaced, during the send"
+		       " (the kernel log says what); its stream has no END";
 	case ENOTRECOVERABLE:
 		return "bsend cannot send this change" +
 		       (request.failed_ino ? ", ino " + std::to_string(request.failed_ino) : std::string()) +

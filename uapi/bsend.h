@@ -82,8 +82,10 @@
  *               parent or a clone source was made read-write, written
  *               (its ctransid moved) or deleted in a commit the send read,
  *               or a file's page cache holds another size than its
- *               committed inode (logged with the subvolume or inode and
- *               what changed). Checked at every newer commit the send
+ *               committed inode, or a device passed was removed from the
+ *               filesystem or replaced (its superblock is gone) (logged
+ *               with the subvolume, inode or device and what changed).
+ *               Checked at every newer commit the send
  *               moves to and before END; the stream has no END.
  *   ENAMETOOLONG
  *               a path is longer than PATH_MAX (4095 bytes and its NUL), as

@@ -361,3 +361,29 @@ TEST_F(WatchedSubvolumes, ASubvolumeWithNoRootItemLeftIsStale)
 	ASSERT_FALSE(corrupt.is_ok());
 	EXPECT_EQ(corrupt.error().errno_value, err::kCorrupt);
 }
+
+TEST_F(WatchedSubvolumes, ADeviceWhoseSuperblockIsGoneIsStaleFromThenOn)
+{
+	// What a device remove or replace leaves on the old device: the data
+	// as it was, the superblock wiped.
+	test::run_command("cp --sparse=always " + image_->path() + " " + newer_path_);
+	{
+		std::vector<char> zeros(BSEND_SUPER_SIZE);
+		std::fstream out(newer_path_, std::ios::in | std::ios::out | std::ios::binary);
+		out.seekp(BSEND_SUPER_OFFSET);
+		out.write(zeros.data(), zeros.size());
+	}
+	CommittingHost host(image_->path(), newer_path_);
+	auto fs = tree::Filesystem::open(host.host(), 1 << 20).release_value();
+	auto subvolume = tree::read_subvolume(*fs, kReadOnly).release_value();
+	ASSERT_TRUE(fs->watch_subvolume({kReadOnly, subvolume.ctransid}).is_ok());
+	host.next_commit();
+	const char* gone = "a device of the filesystem was removed or replaced during the send (its superblock is gone)";
+	for (int check = 0; check < 2; check++) {
+		auto checked = fs->check_watched_unchanged();
+		ASSERT_FALSE(checked.is_ok());
+		EXPECT_EQ(checked.error().errno_value, err::kStale);
+		EXPECT_STREQ(checked.error().cause, gone);
+		EXPECT_EQ(checked.error().bytenr, u64(BSEND_SUPER_OFFSET));
+	}
+}

@@ -81,7 +81,19 @@ Result<bool> Filesystem::refresh()
 		return watched_unchanged_.error();
 	u64 old_generation = super_.generation;
 	stats_.refreshes++;
-	TRY(read_super(host_, &super_));
+	// read_super leaves super_ as it was when the read fails.
+	auto read = read_super(host_, &super_);
+	if (!read.is_ok()) {
+		if (read.error().errno_value != err::kCrossDevice)
+			return read.error();
+		// The device answered for this filesystem at the start: a
+		// device remove or replace has since wiped its superblock.
+		watched_unchanged_ = Error::make(err::kStale,
+						 "a device of the filesystem was removed or replaced "
+						 "during the send (its superblock is gone)")
+					     .at_bytenr(BSEND_SUPER_OFFSET);
+		return watched_unchanged_.error();
+	}
 	if (super_.generation == old_generation)
 		return false;
 	TRY(load_chunks());

@@ -25,7 +25,8 @@ struct FsSuper {
 };
 
 // Reads and validates the primary superblock through the host (magic,
-// bytenr, checksum, sizes, levels) into *out.
+// bytenr, checksum, sizes, levels) into *out, which it leaves as it was
+// when the superblock fails them.
 Result<void> read_super(bsend_host_fs* host, FsSuper* out);
 
 } // namespace bsend::tree
