@@ -5,7 +5,8 @@
 #   make KVER=<release>   bsend.ko for one kernel
 #   make module | user    one half only
 #   make check            unit tests, then the VM cases on every kernel
-#   make unit | vm        one half of check; vm takes KVER= and CASE=
+#   make unit | vm        one half of check; vm takes KVER=, CASE= and
+#                         VM_PARALLEL=0 (the kernels in turn, not side by side)
 #   make fuzz             the four fuzz targets for FUZZ_SECONDS in all (default 60)
 #   make fuzz-campaign [FUZZ_EXECS="reader=N incremental=N backrefs=N dump=N"]
 #                         a long run of each (not in check); new kept corpora
@@ -80,10 +81,9 @@ unit: user
 
 CASE ?=
 # Every kernel runs, even after one failed; the target fails if any did.
+# The kernels boot side by side (qemu/run-vms); VM_PARALLEL=0 runs them in turn.
 vm: module user
-	@status=0; for k in $(KVER); do \
-		$(REPO)/qemu/run-vm --kernel $$k $(if $(CASE),--case '$(CASE)') || status=1; \
-	done; exit $$status
+	$(REPO)/qemu/run-vms $(KVER) -- $(if $(CASE),--case '$(CASE)')
 
 # The fuzz targets (tests/fuzz/README.md): make fuzz runs the four of them
 # for FUZZ_SECONDS in all; make fuzz-campaign runs each for its share of
