@@ -25,6 +25,7 @@ SendSummary summary_of(const bsend_ioctl_send_args &args)
 	summary.data_bytes = args.data_bytes;
 	summary.inodes = args.inodes;
 	summary.commands = args.commands;
+	summary.newer_commits = args.newer_commits;
 	return summary;
 }
 

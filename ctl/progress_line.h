@@ -29,6 +29,7 @@ struct SendSummary {
 	std::uint64_t data_bytes = 0;
 	std::uint64_t inodes = 0;
 	std::uint64_t commands = 0;
+	std::uint64_t newer_commits = 0;	// times the send moved to a newer commit
 	std::uint64_t peak_memory = 0;	// --image only: the most bytes the engine held
 };
 

@@ -294,6 +294,10 @@ int SendRun::send_all(std::vector<SendSummary> *summaries)
 		}
 		note(kLogInfo, "BTRFS_IOC_SEND returned 0");
 		note(kLogDebug, "joining genl thread");
+		if (summary.value().newer_commits)
+			note(kLogInfo, "bsend: the send moved to a newer commit " +
+					       std::to_string(summary.value().newer_commits) +
+					       " times (blocks it read were relocated or reused)");
 		summaries->push_back(summary.value());
 	}
 	return 0;

@@ -119,7 +119,14 @@ struct bsend_ioctl_send_args {
 	__u64 commands;			/* commands in the stream */
 	/* Out, on failure (ignored on input): */
 	__u64 failed_ino;		/* the inode the error names, or 0 */
-	__u64 reserved[3];		/* must be 0 */
+	/*
+	 * Out, on success: how often the send moved its reads to a newer
+	 * commit (after a block was freed and reused under it, as a balance
+	 * does). Each move re-checks the sent snapshot, the parent and the
+	 * clone sources.
+	 */
+	__u64 newer_commits;
+	__u64 reserved[2];		/* must be 0 */
 };
 
 /*

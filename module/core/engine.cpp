@@ -118,6 +118,7 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	stats.commands = sent.value().commands;
 	stats.data_bytes = sent.value().data_bytes;
 	stats.stream_bytes = writer.bytes_written();
+	stats.newer_commits = fs->stats().newer_commits;
 	return stats;
 }
 

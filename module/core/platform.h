@@ -263,6 +263,7 @@ struct bsend_send_stats {
 	uint64_t commands;
 	uint64_t data_bytes;	/* file data in WRITE commands */
 	uint64_t stream_bytes;
+	uint64_t newer_commits;	/* times the reader moved to a newer commit */
 };
 
 /*

@@ -203,7 +203,8 @@ static int report_stats(struct bsend_ioctl_send_args __user *uargs,
 	if (put_user(stats->stream_bytes, &uargs->stream_bytes) ||
 	    put_user(stats->data_bytes, &uargs->data_bytes) ||
 	    put_user(stats->inodes, &uargs->inodes) ||
-	    put_user(stats->commands, &uargs->commands))
+	    put_user(stats->commands, &uargs->commands) ||
+	    put_user(stats->newer_commits, &uargs->newer_commits))
 		return -EFAULT;
 	return 0;
 }

@@ -462,6 +462,7 @@ TEST_F(BackrefTest, CorruptSharedLeafIsReportedWithItsBytenr)
 	EXPECT_EQ(found.error().errno_value, err::kCorrupt);
 	EXPECT_EQ(found.error().bytenr, leaf) << found.error().cause;
 	EXPECT_EQ(fs->stats().refreshes, 1u);	// no newer commit explains it
+	EXPECT_EQ(fs->stats().newer_commits, 0u);
 }
 
 // A send that began before a commit: serves the older commit's image, with

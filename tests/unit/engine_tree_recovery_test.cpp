@@ -101,6 +101,7 @@ TEST_F(TreeRecovery, ABadBlockFromAnOlderCommitIsRetriedFromTheNewest)
 	auto fs = tree::Filesystem::open(host.host(), 1 << 20);
 	ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
 	EXPECT_EQ(fs.value()->stats().refreshes, 1u);
+	EXPECT_EQ(fs.value()->stats().newer_commits, 1u);
 	EXPECT_EQ(host.super_reads(), 2);
 	EXPECT_EQ(fs.value()->super().generation, std::stoull(image.dump_super_field("generation")));
 	EXPECT_TRUE(fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).is_ok());
@@ -276,6 +277,7 @@ protected:
 		host.next_commit();
 		auto checked = fs->check_watched_unchanged();
 		EXPECT_EQ(fs->stats().refreshes, 2u);
+		EXPECT_EQ(fs->stats().newer_commits, 1u) << "the first check found no newer commit";
 		return checked;
 	}
 

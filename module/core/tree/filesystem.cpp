@@ -96,6 +96,7 @@ Result<bool> Filesystem::refresh()
 	}
 	if (super_.generation == old_generation)
 		return false;
+	stats_.newer_commits++;
 	TRY(load_chunks());
 	TRY(check_watched());
 	return true;

@@ -39,6 +39,7 @@ struct ReaderStats {
 	u64 blocks_read = 0;	// blocks read from the devices and validated
 	u64 cache_hits = 0;
 	u64 refreshes = 0;	// superblock re-reads after a bad block
+	u64 newer_commits = 0;	// of refreshes, those that moved to a newer commit
 	u64 blocks_read_ahead = 0;	// of blocks_read, those read by read_ahead()
 	u64 read_ahead_batches = 0;	// batches of host reads read_ahead() issued
 };
