@@ -236,6 +236,17 @@ def dir_times_after_entries(s):
     s.snap('snap2')
 
 
+@scenario('root-times-last-file-in-subdir', 'btrfs-progs issue 461 ("btrfs send | btrfs receive: incorrect'
+          ' modification time")', 'the subvolume root with old times whose last new inode is a file in a'
+          ' subdirectory, then a snapshot that adds one more file in a subdirectory only')
+def root_times_last_file_in_subdir(s):
+    s.sh('mkdir hello && touch hello/world')
+    set_times(s, '.', 1000000000, 1000000000)
+    s.snap('snap1')
+    s.sh('mkdir hello/again && touch hello/again/there')
+    s.snap('snap2')
+
+
 # -- special files ------------------------------------------------------------
 
 @scenario('special-files-full', INITIAL, 'a fifo, a socket, character and block devices, and symlinks'
