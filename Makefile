@@ -4,7 +4,13 @@
 #                         the userspace build (sendctl, unit tests)
 #   make KVER=<release>   bsend.ko for one kernel
 #   make module | user    one half only
-#   make check            unit tests, then the VM cases on every kernel
+#   make check            unit tests, the fuzzers, the VM cases on every
+#                         kernel, then package-check
+#   make deb              the Debian packages bsend-dkms and sendctl (build/deb/)
+#   make package-check    install them here, check DKMS built bsend.ko for
+#                         every kernel, run the demo in a VM with them, purge
+#                         them (root)
+#   make dkms-source [DESTDIR=D]   the DKMS source tree D/usr/src/bsend-VERSION
 #   make unit | vm        one half of check; vm takes KVER=, CASE= and
 #                         VM_PARALLEL=0 (the kernels in turn, not side by side)
 #   make fuzz             the four fuzz targets for FUZZ_SECONDS in all (default 60)
@@ -46,21 +52,18 @@ KVER ?= $(KVERS)
 # The sanitised uapi headers (linux/btrfs_tree.h and what it includes), the
 # only headers the engine sees in the module build.
 UAPI_INCLUDE := $(BUILD)/uapi-include
-UAPI_DIRS := linux asm-generic
 
 MODULE_SOURCES := Kbuild $(shell cd $(REPO) && find module uapi -name '*.[ch]' -o -name '*.cpp')
 
 .PHONY: all module user check unit vm fuzz fuzz-build fuzz-campaign demo print-kvers clean soak-incremental soak-incremental-offline \
-	vm-incremental-big vm-history soak-changes bench $(KVER)
+	vm-incremental-big vm-history soak-changes bench dkms-source deb package-check $(KVER)
 
 all: module user
 
 module: $(KVER)
 
 $(UAPI_INCLUDE)/.stamp:
-	@mkdir -p $(UAPI_INCLUDE)
-	@for d in $(UAPI_DIRS); do ln -sfn /usr/include/$$d $(UAPI_INCLUDE)/$$d; done
-	@ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $(UAPI_INCLUDE)/asm
+	@$(REPO)/scripts/make-uapi-include $(UAPI_INCLUDE)
 	@touch $@
 
 # kbuild writes objects next to their sources, so each kernel builds in its
@@ -107,7 +110,8 @@ fuzz: fuzz-build
 fuzz-campaign: fuzz-build
 	$(REPO)/tests/fuzz/run-fuzz $(FUZZ_BUILD) --runs "$(FUZZ_EXECS)" --keep
 
-check: unit fuzz vm
+# package-check last: it installs and purges the packages on this machine.
+check: unit fuzz vm package-check
 
 # The random differential test of incremental send, as long as asked: SEEDS
 # seeds from FIRST_SEED (default a random start) on each KVER, one boot each.
@@ -158,6 +162,30 @@ bench: module user
 
 print-kvers:
 	@echo $(KVERS)
+
+# ---- packages -----------------------------------------------------------------
+BSEND_VERSION := $(shell sed -n 's/^\#define BSEND_VERSION "\(.*\)"/\1/p' $(REPO)/uapi/bsend.h)
+DKMS_SOURCE := $(DESTDIR)/usr/src/bsend-$(BSEND_VERSION)
+
+# The DKMS source tree: what kbuild compiles (Kbuild, the engine and the
+# glue, the uapi headers), dkms.conf and its PRE_BUILD script. Then
+# "dkms install bsend/$(BSEND_VERSION)" builds and installs bsend.ko.
+dkms-source:
+	rm -rf $(DKMS_SOURCE)
+	install -d $(DKMS_SOURCE)
+	cd $(REPO) && cp --parents -t $(DKMS_SOURCE) dkms.conf Kbuild scripts/make-uapi-include \
+		$$(find module/core module/kernel uapi -name '*.[ch]' -o -name '*.cpp')
+
+# bsend-dkms and sendctl, built by dpkg-buildpackage from a copy of the
+# tree's files in build/deb/ (the .debs land there).
+deb:
+	$(REPO)/scripts/build-debs $(BUILD)/deb
+
+# The packages' round trip: installed on this machine (DKMS builds the
+# module for every supported kernel), the demo run in a VM per kernel with
+# the packaged module (modprobe) and sendctl, then purged. Needs root.
+package-check: deb
+	$(REPO)/scripts/check-packages $(BUILD)/deb $(KVER)
 
 demo:
 	$(REPO)/scripts/demo

@@ -14,10 +14,12 @@ Result<UniqueFd> open_bsend_device()
 	UniqueFd fd(::open(kBsendDevicePath, O_RDWR | O_CLOEXEC));
 	if (!fd.valid()) {
 		int errnum = errno;
-		return Error{errnum, std::string("cannot open ") +
-					     kBsendDevicePath + ": " +
-					     strerror(errnum) +
-					     " (is the bsend module loaded?)"};
+		std::string message = std::string("cannot open ") +
+				      kBsendDevicePath + ": " + strerror(errnum);
+		if (errnum == ENOENT)
+			message += " (the bsend module is not loaded: "
+				   SENDCTL_LOAD_MODULE_HINT ")";
+		return Error{errnum, message};
 	}
 	return fd;
 }

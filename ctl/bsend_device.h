@@ -10,6 +10,12 @@ namespace sendctl {
 
 constexpr const char *kBsendDevicePath = "/dev/" BSEND_DEVICE_NAME;
 
+// What sendctl tells a user whose kernel has no bsend loaded (no /dev/bsend,
+// no generic netlink family).
+#define SENDCTL_LOAD_MODULE_HINT                                            \
+	"load it with 'modprobe bsend' (the bsend-dkms package builds it for" \
+	" every installed kernel) or insmod a bsend.ko built from source"
+
 Result<UniqueFd> open_bsend_device();
 
 // Issues BSEND_IOC_SEND; returns 0 or the errno it failed with.

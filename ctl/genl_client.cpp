@@ -1,5 +1,7 @@
 #include "ctl/genl_client.h"
 
+#include "ctl/bsend_device.h"
+
 #include <functional>
 
 #include <cerrno>
@@ -96,7 +98,8 @@ Status exchange(std::uint8_t command, bool dump, const char *name,
 	if (family == -NLE_OBJ_NOTFOUND)
 		return Error{ENOENT,
 			     "the bsend module is not loaded (generic netlink"
-			     " family \"" BSEND_GENL_NAME "\" not found)"};
+			     " family \"" BSEND_GENL_NAME "\" not found): "
+			     SENDCTL_LOAD_MODULE_HINT};
 	if (family < 0)
 		return netlink_error("cannot resolve the generic netlink family"
 				     " \"" BSEND_GENL_NAME "\"", family);
