@@ -52,7 +52,7 @@ int run_send_command(const std::vector<std::string> &args, std::ostream &out,
 	}
 
 	std::vector<SendSummary> summaries;
-	int status = options.value().image.empty() ? send_subvolumes(options.value(), err, &summaries)
+	int status = options.value().images.empty() ? send_subvolumes(options.value(), err, &summaries)
 						   : send_offline(options.value(), err, &summaries);
 	if (status == kExitSuccess && options.value().dry_run)
 		print_estimates(out, options.value(), summaries);

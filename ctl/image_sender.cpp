@@ -45,12 +45,17 @@ Error engine_error(const std::string &what, const bsend::Error &error)
 Result<SendSummary> send_image(const SendOptions &options)
 {
 	bsend::posix::ImageHost image;
-	if (int ret = image.open(options.image); ret < 0)
-		return Error{-ret, "cannot open the image " + options.image + ": " + std::strerror(-ret)};
+	for (const std::string &path : options.images) {
+		if (int ret = image.open(path); ret < 0)
+			return Error{-ret, "cannot open the image " + path + ": " +
+						   (ret == -EEXIST ? std::string("another image has its devid")
+								   : std::strerror(-ret))};
+	}
+	const std::string &first_image = options.images.front();
 	const bsend::send::BudgetShares shares = bsend::send::share_budget(options.memory_budget);
 	auto fs = bsend::tree::Filesystem::open(image.host(), shares.block_cache_bytes);
 	if (!fs.is_ok())
-		return engine_error("cannot read the image " + options.image, fs.error());
+		return engine_error("cannot read the image " + first_image, fs.error());
 	std::uint64_t id = std::strtoull(options.image_subvol.c_str(), nullptr, 10);
 	bsend::Vec<char> name;
 	auto named = bsend::tree::read_subvolume_name(*fs.value(), id, &name);
@@ -94,7 +99,7 @@ Result<SendSummary> send_image(const SendOptions &options)
 	auto sent = send_options.parent ? bsend::send::incremental_send(*fs.value(), data, writer.value(), send_options)
 					 : bsend::send::full_send(*fs.value(), data, writer.value(), send_options);
 	if (!sent.is_ok())
-		return engine_error("cannot send subvolume " + options.image_subvol + " of " + options.image,
+		return engine_error("cannot send subvolume " + options.image_subvol + " of " + first_image,
 				    sent.error());
 	if (!options.dry_run) {
 		auto flushed = host_sink.flush();

@@ -60,9 +60,10 @@ po::options_description visible_options()
 		("quiet,q", "print no \"At subvol\" lines and no progress"
 		 " line (default: the progress line is shown when standard"
 		 " error is a terminal)")
-		("image", po::value<std::string>()->value_name("IMG"),
+		("image", po::value<std::vector<std::string>>()->value_name("IMG"),
 		 "send from the btrfs image file IMG, offline, without the"
-		 " module (with --subvol instead of SUBVOL)")
+		 " module (with --subvol instead of SUBVOL); once for each"
+		 " device of a multi-device filesystem")
 		("subvol", po::value<std::string>()->value_name("ID"),
 		 "with --image: the subvolume id to send (and -p and -c take"
 		 " subvolume ids too)")
@@ -113,7 +114,7 @@ std::string send_usage()
 		"then becomes a clone source for the next ones.\n"
 		"\n"
 		"With --image, a full stream is made offline from a btrfs image file by\n"
-		"bsend's engine in user space.\n"
+		"bsend's engine in user space (--image once for each device).\n"
 		"\n"
 	     << visible_options();
 	return text.str();
@@ -153,7 +154,7 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 	options.removed_option_i = values.count("-i") > 0;
 	options.subvols = value_or(values, "subvolume-path",
 				   std::vector<std::string>{});
-	options.image = value_or(values, "image", std::string{});
+	options.images = value_or(values, "image", std::vector<std::string>{});
 	options.image_subvol = value_or(values, "subvol", std::string{});
 	options.output_file = value_or(values, "output", std::string{});
 	auto parents = value_or(values, "parent", std::vector<std::string>{});
@@ -182,7 +183,7 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 		options.proto = proto.value();
 	}
 
-	if (!options.image.empty()) {
+	if (!options.images.empty()) {
 		if (!options.subvols.empty())
 			return Error{0, "--image takes the subvolume as --subvol"
 					" ID, not as SUBVOL"};

@@ -48,7 +48,7 @@ struct SendOptions {
 	bool omit_end_cmd_between = false;	// -e
 	bool dry_run = false;			// --dry-run: print the size only
 	Progress progress = Progress::kAuto;	// --progress; -q/--quiet: never
-	std::string image;			// --image IMG: send offline
+	std::vector<std::string> images;	// --image IMG...: send offline, one image a device
 	std::string image_subvol;		// --subvol ID, with --image
 	std::uint64_t memory_budget = 0;	// --memory-budget BYTES, with --image; 0: the default
 };

@@ -135,6 +135,9 @@ TEST(SendOptions, ImageSendsTakeSubvolumeIds)
 	EXPECT_EQ(parsed({"--image", "img", "--subvol", "257", "-p", "256"}).parent, "256");
 	EXPECT_EQ(rejection({"--image", "img", "--subvol", "5", "snap"}),
 		  "--image takes the subvolume as --subvol ID, not as SUBVOL");
+	// One image a device, in the order given.
+	EXPECT_EQ(parsed({"--image", "dev1.img", "--image", "dev2.img", "--subvol", "5"}).images,
+		  (Args{"dev1.img", "dev2.img"}));
 }
 
 TEST(SendOptions, MemoryBudgetIsBytesAndGoesWithImage)

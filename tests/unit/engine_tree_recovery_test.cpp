@@ -162,20 +162,6 @@ TEST_F(TreeRecovery, SubvolumeRootItemsCarryFlagsAndUuids)
 	EXPECT_EQ(missing.error().ino, 4242u);
 }
 
-TEST_F(TreeRecovery, StripedProfilesAreRefusedByName)
-{
-	TestImage first(ImageOptions{});
-	TestImage second(ImageOptions{});
-	test::run_command("mkfs.btrfs -f -q -d raid0 -m raid0 " + first.path() + " " + second.path() + " 2>&1");
-
-	posix::ImageHost host;
-	ASSERT_EQ(host.open(first.path()), 0);
-	auto fs = tree::Filesystem::open(host.host(), 1 << 20);
-	ASSERT_FALSE(fs.is_ok());
-	EXPECT_EQ(fs.error().errno_value, err::kNotSupported);
-	EXPECT_STREQ(fs.error().cause, "chunk profile raid0 is not supported");
-}
-
 namespace {
 
 // A filesystem that commits once while it is open: a host that reads an

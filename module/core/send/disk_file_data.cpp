@@ -17,13 +17,21 @@ constexpr u64 kMaxUncompressed = 128 * 1024;
 
 Result<void> DiskFileData::read_raw(const ExtentPiece& piece, u64 logical, u8* buffer, usize length)
 {
-	auto mapping = TRY(fs_.map(logical, length));
-	int ret = -err::kIo;
-	for (u32 copy = 0; copy < mapping.num_copies && ret < 0; copy++)
-		ret = bsend_host_read(fs_.host(), mapping.copies[copy].devid, mapping.copies[copy].physical, buffer,
-				      length);
-	if (ret < 0)
-		return Error::make(-ret, "cannot read file data").at_ino(piece.ino).at_bytenr(logical);
+	// One read per stripe element in a striped chunk.
+	while (length > 0) {
+		u64 contiguous = TRY(fs_.contiguous_bytes(logical));
+		usize part = contiguous < length ? static_cast<usize>(contiguous) : length;
+		auto mapping = TRY(fs_.map(logical, part));
+		int ret = -err::kIo;
+		for (u32 copy = 0; copy < mapping.num_copies && ret < 0; copy++)
+			ret = bsend_host_read(fs_.host(), mapping.copies[copy].devid, mapping.copies[copy].physical,
+					      buffer, part);
+		if (ret < 0)
+			return Error::make(-ret, "cannot read file data").at_ino(piece.ino).at_bytenr(logical);
+		logical += part;
+		buffer += part;
+		length -= part;
+	}
 	return {};
 }
 

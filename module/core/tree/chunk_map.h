@@ -1,7 +1,10 @@
 // Logical to physical mapping of the filesystem's address space, from the
-// superblock's system chunk array and the chunk tree. Profiles whose every
-// stripe holds a whole copy (SINGLE, DUP, RAID1, RAID1C3, RAID1C4) are
-// supported; striped and parity profiles fail with -EOPNOTSUPP naming them.
+// superblock's system chunk array and the chunk tree. Every profile is
+// mapped: those whose every stripe holds a whole copy (SINGLE, DUP, RAID1,
+// RAID1C3, RAID1C4), RAID0 and RAID10 (64 KiB stripe elements across the
+// devices, RAID10's in mirrored pairs), and RAID5 and RAID6 (the data
+// elements of each full stripe, its parity rotating across the devices).
+// Parity is never read: a RAID5 or RAID6 block has one copy here.
 #pragma once
 
 #include "module/core/format/items.h"
@@ -19,6 +22,11 @@ struct Stripe {
 // Up to this many copies are tried for one read (RAID1C4).
 constexpr u32 kMaxCopies = 4;
 
+// The length of one stripe element of RAID0, RAID10, RAID5 and RAID6
+// (btrfs's BTRFS_STRIPE_LEN, which is not in the uapi headers): logical
+// addresses run through a device for this long before the next device.
+constexpr u64 kStripeElementLength = 64 * 1024;
+
 struct Mapping {
 	Stripe copies[kMaxCopies];
 	u32 num_copies = 0;
@@ -33,21 +41,35 @@ public:
 	Result<void> add_sys_chunk_array(Bytes array);
 
 	// The copies of [logical, logical + length), which must lie inside one
-	// chunk.
+	// chunk and, in a striped chunk, inside one stripe element.
 	Result<Mapping> map(u64 logical, u64 length) const;
 
+	// How many bytes from logical on map to consecutive physical bytes:
+	// to the end of its stripe element, or of its chunk.
+	Result<u64> contiguous_bytes(u64 logical) const;
+
 	usize size() const { return chunks_.size(); }
-	void clear() { chunks_.clear(); }
+	void clear()
+	{
+		chunks_.clear();
+		stripes_.clear();
+	}
 
 private:
 	struct Chunk {
 		u64 logical = 0;
 		u64 length = 0;
 		u64 type = 0;
-		Mapping mapping;
+		usize first_stripe = 0;	// in stripes_
+		u32 num_stripes = 0;
+		u32 sub_stripes = 0;	// RAID10's copies of each element
 	};
 
+	Result<const Chunk*> find(u64 logical) const;
+	bool striped(const Chunk& chunk) const;
+
 	Vec<Chunk> chunks_;	// sorted by logical, not overlapping
+	Vec<Stripe> stripes_;	// every chunk's stripes, in the order added
 };
 
 // The name of a block group profile, for messages ("raid5", "single").

@@ -152,6 +152,7 @@ public:
 
 	// The copies of a logical range of metadata or data.
 	Result<Mapping> map(u64 logical, u64 length) const { return chunks_.map(logical, length); }
+	Result<u64> contiguous_bytes(u64 logical) const { return chunks_.contiguous_bytes(logical); }
 
 	// The root of a tree: the root and chunk trees from the superblock,
 	// every other tree from its ROOT_ITEM in the root tree.

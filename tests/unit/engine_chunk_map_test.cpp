@@ -1,0 +1,193 @@
+// The chunk map's striped and parity layouts, on chunk items built here:
+// each expected physical address is worked out by hand from btrfs's layout
+// (64 KiB elements; RAID0 round robin; RAID10 round robin over mirrored
+// pairs; RAID5/6 full stripes of data elements whose first lies on the
+// stripe numbered as the full stripe, modulo the stripe count, the parity
+// after them). The offline ctest raid-profiles-offline checks the same on
+// filesystems the kernel made.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <linux/btrfs_tree.h>
+#include <vector>
+
+#include "module/core/format/items.h"
+#include "module/core/support/endian.h"
+#include "module/core/support/errno.h"
+#include "module/core/tree/chunk_map.h"
+#include "module/core/tree/filesystem.h"
+#include "module/core/tree/subvolume.h"
+#include "module/posix/image.h"
+#include "tests/unit/test_image.h"
+
+namespace bsend {
+namespace {
+
+using test::ImageOptions;
+using test::TestImage;
+
+constexpr u64 kChunkStart = 1ull << 30;
+constexpr u64 kMiB = 1 << 20;
+constexpr u64 kElement = tree::kStripeElementLength;
+
+// A CHUNK_ITEM of 16 MiB with num_stripes stripes, stripe i on devid i + 1
+// at physical (i + 1) MiB.
+std::vector<u8> chunk_item(u64 type, u16 num_stripes, u16 sub_stripes = 1, u64 stripe_len = kElement)
+{
+	std::vector<u8> item(format::ChunkView::size_with_stripes(num_stripes), 0);
+	u8* p = item.data();
+	store_le64(p + offsetof(btrfs_chunk, length), 16 * kMiB);
+	store_le64(p + offsetof(btrfs_chunk, owner), BTRFS_EXTENT_TREE_OBJECTID);
+	store_le64(p + offsetof(btrfs_chunk, stripe_len), stripe_len);
+	store_le64(p + offsetof(btrfs_chunk, type), type);
+	store_le16(p + offsetof(btrfs_chunk, num_stripes), num_stripes);
+	store_le16(p + offsetof(btrfs_chunk, sub_stripes), sub_stripes);
+	for (u16 i = 0; i < num_stripes; i++) {
+		u8* stripe = p + format::ChunkView::size_with_stripes(i);
+		store_le64(stripe + offsetof(btrfs_stripe, devid), i + 1);
+		store_le64(stripe + offsetof(btrfs_stripe, offset), (i + 1) * kMiB);
+	}
+	return item;
+}
+
+class ChunkLayout : public testing::Test {
+protected:
+	Result<void> add(const std::vector<u8>& item)
+	{
+		auto view = format::ChunkView::over(Bytes(item.data(), item.size()));
+		EXPECT_TRUE(view.is_ok());
+		return map_.add(kChunkStart, view.value());
+	}
+
+	// Copy number copy of chunk offset: "devid@physical".
+	std::string where(u64 offset, u32 copy = 0, u64 length = 4096)
+	{
+		auto mapping = map_.map(kChunkStart + offset, length);
+		if (!mapping.is_ok())
+			return std::string("error: ") + mapping.error().cause;
+		if (copy >= mapping.value().num_copies)
+			return "no such copy";
+		const tree::Stripe& stripe = mapping.value().copies[copy];
+		return std::to_string(stripe.devid) + "@" + std::to_string(stripe.physical);
+	}
+
+	u32 copies(u64 offset)
+	{
+		auto mapping = map_.map(kChunkStart + offset, 4096);
+		return mapping.is_ok() ? mapping.value().num_copies : 0;
+	}
+
+	static std::string at(u64 devid, u64 physical) { return std::to_string(devid) + "@" + std::to_string(physical); }
+
+	tree::ChunkMap map_;
+};
+
+TEST_F(ChunkLayout, Raid0TakesTheDevicesInTurn)
+{
+	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_DATA | BTRFS_BLOCK_GROUP_RAID0, 2)).is_ok());
+	EXPECT_EQ(where(0), at(1, 1 * kMiB));
+	EXPECT_EQ(where(kElement), at(2, 2 * kMiB));
+	EXPECT_EQ(where(2 * kElement + 4096), at(1, 1 * kMiB + kElement + 4096));
+	EXPECT_EQ(where(3 * kElement + 100, 0, 100), at(2, 2 * kMiB + kElement + 100));
+	EXPECT_EQ(copies(0), 1u);
+}
+
+TEST_F(ChunkLayout, Raid10MirrorsEachElementOnAPair)
+{
+	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_METADATA | BTRFS_BLOCK_GROUP_RAID10, 4, 2)).is_ok());
+	EXPECT_EQ(copies(0), 2u);
+	EXPECT_EQ(where(0, 0), at(1, 1 * kMiB));
+	EXPECT_EQ(where(0, 1), at(2, 2 * kMiB));
+	EXPECT_EQ(where(kElement, 0), at(3, 3 * kMiB));
+	EXPECT_EQ(where(kElement, 1), at(4, 4 * kMiB));
+	EXPECT_EQ(where(2 * kElement + 8192, 0), at(1, 1 * kMiB + kElement + 8192));
+	EXPECT_EQ(where(2 * kElement + 8192, 1), at(2, 2 * kMiB + kElement + 8192));
+}
+
+TEST_F(ChunkLayout, Raid5RotatesItsParity)
+{
+	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_DATA | BTRFS_BLOCK_GROUP_RAID5, 3)).is_ok());
+	// Full stripe 0: data on stripes 0 and 1, parity on 2.
+	EXPECT_EQ(where(0), at(1, 1 * kMiB));
+	EXPECT_EQ(where(kElement), at(2, 2 * kMiB));
+	// Full stripe 1: data on stripes 1 and 2, parity on 0.
+	EXPECT_EQ(where(2 * kElement), at(2, 2 * kMiB + kElement));
+	EXPECT_EQ(where(3 * kElement), at(3, 3 * kMiB + kElement));
+	// Full stripe 2: data on stripes 2 and 0, parity on 1.
+	EXPECT_EQ(where(4 * kElement + 4096), at(3, 3 * kMiB + 2 * kElement + 4096));
+	EXPECT_EQ(where(5 * kElement), at(1, 1 * kMiB + 2 * kElement));
+	EXPECT_EQ(copies(0), 1u);
+}
+
+TEST_F(ChunkLayout, Raid6RotatesBothParities)
+{
+	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_METADATA | BTRFS_BLOCK_GROUP_RAID6, 4)).is_ok());
+	// Full stripe 0: data on 0 and 1, P on 2, Q on 3.
+	EXPECT_EQ(where(0), at(1, 1 * kMiB));
+	EXPECT_EQ(where(kElement), at(2, 2 * kMiB));
+	// Full stripe 1: data on 1 and 2.
+	EXPECT_EQ(where(2 * kElement), at(2, 2 * kMiB + kElement));
+	EXPECT_EQ(where(3 * kElement), at(3, 3 * kMiB + kElement));
+	// Full stripe 3: data on 3 and 0, P on 1, Q on 2.
+	EXPECT_EQ(where(6 * kElement), at(4, 4 * kMiB + 3 * kElement));
+	EXPECT_EQ(where(7 * kElement), at(1, 1 * kMiB + 3 * kElement));
+}
+
+TEST_F(ChunkLayout, ARangeStaysInsideOneElement)
+{
+	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_DATA | BTRFS_BLOCK_GROUP_RAID0, 3)).is_ok());
+	auto crossing = map_.map(kChunkStart + kElement - 4096, 8192);
+	ASSERT_FALSE(crossing.is_ok());
+	EXPECT_EQ(crossing.error().errno_value, err::kCorrupt);
+	EXPECT_EQ(map_.contiguous_bytes(kChunkStart + kElement - 4096).value(), 4096u);
+	EXPECT_EQ(map_.contiguous_bytes(kChunkStart).value(), kElement);
+	EXPECT_FALSE(map_.contiguous_bytes(kChunkStart + 16 * kMiB).is_ok());
+}
+
+TEST_F(ChunkLayout, CopyProfilesAreContiguousToTheChunkEnd)
+{
+	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_DATA | BTRFS_BLOCK_GROUP_RAID1C3, 3)).is_ok());
+	EXPECT_EQ(map_.contiguous_bytes(kChunkStart + kMiB).value(), 15 * kMiB);
+	EXPECT_EQ(copies(kMiB), 3u);
+	EXPECT_EQ(where(kMiB, 2, 2 * kElement), at(3, 3 * kMiB + kMiB));
+}
+
+TEST_F(ChunkLayout, ImpossibleLayoutsAreRefused)
+{
+	auto refused = [&](const std::vector<u8>& item) {
+		tree::ChunkMap map;
+		auto view = format::ChunkView::over(Bytes(item.data(), item.size()));
+		EXPECT_TRUE(view.is_ok());
+		auto added = map.add(kChunkStart, view.value());
+		return added.is_ok() ? 0 : added.error().errno_value;
+	};
+	EXPECT_EQ(refused(chunk_item(BTRFS_BLOCK_GROUP_RAID10, 3, 2)), err::kCorrupt);
+	EXPECT_EQ(refused(chunk_item(BTRFS_BLOCK_GROUP_RAID10, 4, 1)), err::kCorrupt);
+	EXPECT_EQ(refused(chunk_item(BTRFS_BLOCK_GROUP_RAID6, 2)), err::kCorrupt);
+	EXPECT_EQ(refused(chunk_item(BTRFS_BLOCK_GROUP_RAID5, 1)), err::kCorrupt);
+	EXPECT_EQ(refused(chunk_item(BTRFS_BLOCK_GROUP_RAID0, 2, 1, 32 * 1024)), err::kCorrupt);
+	EXPECT_EQ(refused(chunk_item(BTRFS_BLOCK_GROUP_RAID0 | BTRFS_BLOCK_GROUP_RAID1, 2)), err::kNotSupported);
+	EXPECT_EQ(refused(chunk_item(BTRFS_BLOCK_GROUP_RAID5, 3)), 0);
+}
+
+// mkfs.btrfs of three image files as one RAID5 filesystem: the engine opens
+// it from all three and reads its subvolume; an image given twice is refused.
+TEST(MultiDeviceImage, Raid5FromItsThreeImages)
+{
+	TestImage first(ImageOptions{});
+	TestImage second(ImageOptions{});
+	TestImage third(ImageOptions{});
+	test::run_command("mkfs.btrfs -f -q -d raid5 -m raid5 " + first.path() + " " + second.path() + " " +
+			  third.path() + " 2>&1");
+	posix::ImageHost host;
+	ASSERT_EQ(host.open(first.path()), 0);
+	ASSERT_EQ(host.open(second.path()), 0);
+	ASSERT_EQ(host.open(third.path()), 0);
+	EXPECT_EQ(host.open(second.path()), -EEXIST);
+	auto fs = tree::Filesystem::open(host.host(), 1 << 20);
+	ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
+	EXPECT_TRUE(tree::read_subvolume(*fs.value(), BTRFS_FS_TREE_OBJECTID).is_ok());
+}
+
+} // namespace
+} // namespace bsend
