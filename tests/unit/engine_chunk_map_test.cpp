@@ -79,6 +79,20 @@ protected:
 
 	static std::string at(u64 devid, u64 physical) { return std::to_string(devid) + "@" + std::to_string(physical); }
 
+	// Element element of the chunk lies on stripe stripe (devid stripe + 1)
+	// at row row of its elements there.
+	struct Placement {
+		u64 element;
+		u64 stripe;
+		u64 row;
+	};
+	void expect_placements(const std::vector<Placement>& placements)
+	{
+		for (const Placement& p : placements)
+			EXPECT_EQ(where(p.element * kElement), at(p.stripe + 1, (p.stripe + 1) * kMiB + p.row * kElement))
+				<< "element " << p.element;
+	}
+
 	tree::ChunkMap map_;
 };
 
@@ -107,30 +121,19 @@ TEST_F(ChunkLayout, Raid10MirrorsEachElementOnAPair)
 TEST_F(ChunkLayout, Raid5RotatesItsParity)
 {
 	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_DATA | BTRFS_BLOCK_GROUP_RAID5, 3)).is_ok());
-	// Full stripe 0: data on stripes 0 and 1, parity on 2.
-	EXPECT_EQ(where(0), at(1, 1 * kMiB));
-	EXPECT_EQ(where(kElement), at(2, 2 * kMiB));
-	// Full stripe 1: data on stripes 1 and 2, parity on 0.
-	EXPECT_EQ(where(2 * kElement), at(2, 2 * kMiB + kElement));
-	EXPECT_EQ(where(3 * kElement), at(3, 3 * kMiB + kElement));
-	// Full stripe 2: data on stripes 2 and 0, parity on 1.
+	// Full stripe 0: data on stripes 0 and 1, parity on 2; full stripe 1:
+	// data on 1 and 2, parity on 0; full stripe 2: data on 2 and 0.
+	expect_placements({{0, 0, 0}, {1, 1, 0}, {2, 1, 1}, {3, 2, 1}, {4, 2, 2}, {5, 0, 2}});
 	EXPECT_EQ(where(4 * kElement + 4096), at(3, 3 * kMiB + 2 * kElement + 4096));
-	EXPECT_EQ(where(5 * kElement), at(1, 1 * kMiB + 2 * kElement));
 	EXPECT_EQ(copies(0), 1u);
 }
 
 TEST_F(ChunkLayout, Raid6RotatesBothParities)
 {
 	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_METADATA | BTRFS_BLOCK_GROUP_RAID6, 4)).is_ok());
-	// Full stripe 0: data on 0 and 1, P on 2, Q on 3.
-	EXPECT_EQ(where(0), at(1, 1 * kMiB));
-	EXPECT_EQ(where(kElement), at(2, 2 * kMiB));
-	// Full stripe 1: data on 1 and 2.
-	EXPECT_EQ(where(2 * kElement), at(2, 2 * kMiB + kElement));
-	EXPECT_EQ(where(3 * kElement), at(3, 3 * kMiB + kElement));
-	// Full stripe 3: data on 3 and 0, P on 1, Q on 2.
-	EXPECT_EQ(where(6 * kElement), at(4, 4 * kMiB + 3 * kElement));
-	EXPECT_EQ(where(7 * kElement), at(1, 1 * kMiB + 3 * kElement));
+	// Full stripe 0: data on 0 and 1, P on 2, Q on 3; full stripe 1: data
+	// on 1 and 2; full stripe 3: data on 3 and 0, P on 1, Q on 2.
+	expect_placements({{0, 0, 0}, {1, 1, 0}, {2, 1, 1}, {3, 2, 1}, {6, 3, 3}, {7, 0, 3}});
 }
 
 TEST_F(ChunkLayout, ARangeStaysInsideOneElement)
