@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <linux/btrfs_tree.h>
+#include <memory>
 #include <vector>
 
 #include "module/core/format/items.h"
@@ -136,6 +137,24 @@ TEST_F(ChunkLayout, Raid6RotatesBothParities)
 	expect_placements({{0, 0, 0}, {1, 1, 0}, {2, 1, 1}, {3, 2, 1}, {6, 3, 3}, {7, 0, 3}});
 }
 
+TEST_F(ChunkLayout, ParityRebuildSourcesAreTheRestOfTheRowAndP)
+{
+	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_METADATA | BTRFS_BLOCK_GROUP_RAID6, 4)).is_ok());
+	// Element 2 is full stripe 1's first data element, on stripe 1: the
+	// other data element is on stripe 2, P on 3, Q (not read) on 0.
+	auto mapping = map_.map(kChunkStart + 2 * kElement + 4096, 4096).value();
+	ASSERT_EQ(mapping.num_parity_sources, 2u);
+	EXPECT_EQ(at(mapping.parity_sources[0].devid, mapping.parity_sources[0].physical),
+		  at(3, 3 * kMiB + kElement + 4096));
+	EXPECT_EQ(at(mapping.parity_sources[1].devid, mapping.parity_sources[1].physical),
+		  at(4, 4 * kMiB + kElement + 4096));
+
+	tree::ChunkMap mirrored;
+	auto item = chunk_item(BTRFS_BLOCK_GROUP_METADATA | BTRFS_BLOCK_GROUP_RAID10, 4, 2);
+	ASSERT_TRUE(mirrored.add(kChunkStart, format::ChunkView::over(Bytes(item.data(), item.size())).value()).is_ok());
+	EXPECT_EQ(mirrored.map(kChunkStart, 4096).value().num_parity_sources, 0u);
+}
+
 TEST_F(ChunkLayout, ARangeStaysInsideOneElement)
 {
 	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_DATA | BTRFS_BLOCK_GROUP_RAID0, 3)).is_ok());
@@ -190,6 +209,70 @@ TEST(MultiDeviceImage, Raid5FromItsThreeImages)
 	auto fs = tree::Filesystem::open(host.host(), 1 << 20);
 	ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
 	EXPECT_TRUE(tree::read_subvolume(*fs.value(), BTRFS_FS_TREE_OBJECTID).is_ok());
+}
+
+// A RAID5 tree block whose data element is damaged is rebuilt from the
+// rest of its full stripe and P; with P damaged too, the read fails and
+// names the block.
+TEST(MultiDeviceImage, Raid5BlockRebuiltFromParity)
+{
+	std::vector<std::unique_ptr<TestImage>> images;
+	std::string paths;
+	for (int i = 0; i < 3; i++) {
+		images.push_back(std::make_unique<TestImage>(ImageOptions{}));
+		paths += " " + images.back()->path();
+	}
+	test::run_command("mkfs.btrfs -f -q -d raid5 -m raid5" + paths + " 2>&1");
+	auto open_all = [&](posix::ImageHost& host) {
+		for (auto& image : images)
+			EXPECT_EQ(host.open(image->path()), 0);
+		return tree::Filesystem::open(host.host(), 1 << 20);
+	};
+	// Flips a byte of the fs tree's root block where stripe lies.
+	auto damage = [&](const tree::Stripe& stripe, u32 nodesize) {
+		TestImage& image = *images[stripe.devid - 1];
+		u64 at = stripe.physical + nodesize / 2;
+		auto byte = image.read(at, 1);
+		byte[0] ^= 0x40;
+		image.write(at, byte);
+	};
+
+	u64 bytenr;
+	tree::Mapping mapping;
+	u32 nodesize;
+	{
+		posix::ImageHost host;
+		auto fs = open_all(host);
+		ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
+		bytenr = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value().bytenr;
+		nodesize = fs.value()->super().nodesize;
+		mapping = fs.value()->map(bytenr, nodesize).value();
+		ASSERT_EQ(mapping.num_copies, 1u);
+		ASSERT_EQ(mapping.num_parity_sources, 2u);
+	}
+	damage(mapping.copies[0], nodesize);
+	{
+		posix::ImageHost host;
+		auto fs = open_all(host);
+		ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
+		EXPECT_TRUE(tree::read_subvolume(*fs.value(), BTRFS_FS_TREE_OBJECTID).is_ok());
+		auto root = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value();
+		EXPECT_TRUE(fs.value()->read_block(tree::root_expectation(root)).is_ok());
+		EXPECT_EQ(fs.value()->stats().blocks_rebuilt, 1u);
+	}
+	// The second source is P (the stripe after the data elements).
+	damage(mapping.parity_sources[1], nodesize);
+	{
+		posix::ImageHost host;
+		auto fs = open_all(host);
+		ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
+		auto root = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value();
+		auto block = fs.value()->read_block(tree::root_expectation(root));
+		ASSERT_FALSE(block.is_ok());
+		EXPECT_EQ(block.error().errno_value, err::kCorrupt);
+		EXPECT_EQ(block.error().bytenr, bytenr);
+		EXPECT_EQ(fs.value()->stats().blocks_rebuilt, 0u);
+	}
 }
 
 } // namespace

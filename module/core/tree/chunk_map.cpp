@@ -235,6 +235,14 @@ Result<Mapping> ChunkMap::map(u64 logical, u64 length) const
 		row = element_nr / data_stripes;
 		u64 data_index = element_nr % data_stripes;
 		first = static_cast<u32>((row + data_index) % chunk.num_stripes);
+		// The other data elements and P (the stripe after the data).
+		if (data_stripes <= kMaxParitySources) {
+			for (u32 d = 0; d <= data_stripes; d++) {
+				if (d != data_index)
+					mapping.parity_sources[mapping.num_parity_sources++] =
+						stripes[(row + d) % chunk.num_stripes];
+			}
+		}
 		break;
 	}
 	}
@@ -242,12 +250,12 @@ Result<Mapping> ChunkMap::map(u64 logical, u64 length) const
 	if (!checked_mul(row, kStripeElementLength, &within) || !checked_add(within, in_element, &within))
 		return Error::make(err::kCorrupt, "striped chunk offset out of range").at_bytenr(logical);
 	mapping.num_copies = copies;
-	for (u32 i = 0; i < copies; i++) {
-		const Stripe& stripe = stripes[first + i];
-		u64 physical;
-		if (!checked_add(stripe.physical, within, &physical))
+	for (u32 i = 0; i < copies; i++)
+		mapping.copies[i] = stripes[first + i];
+	for (u32 i = 0; i < copies + mapping.num_parity_sources; i++) {
+		Stripe& stripe = i < copies ? mapping.copies[i] : mapping.parity_sources[i - copies];
+		if (!checked_add(stripe.physical, within, &stripe.physical))
 			return Error::make(err::kCorrupt, "striped chunk offset out of range").at_bytenr(logical);
-		mapping.copies[i] = {stripe.devid, physical};
 	}
 	return mapping;
 }

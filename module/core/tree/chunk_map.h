@@ -4,7 +4,8 @@
 // RAID1C3, RAID1C4), RAID0 and RAID10 (64 KiB stripe elements across the
 // devices, RAID10's in mirrored pairs), and RAID5 and RAID6 (the data
 // elements of each full stripe, its parity rotating across the devices).
-// Parity is never read: a RAID5 or RAID6 block has one copy here.
+// A RAID5 or RAID6 block has one copy, and the stripes its P parity
+// rebuilds it from.
 #pragma once
 
 #include "module/core/format/items.h"
@@ -27,9 +28,19 @@ constexpr u32 kMaxCopies = 4;
 // addresses run through a device for this long before the next device.
 constexpr u64 kStripeElementLength = 64 * 1024;
 
+// The most stripes a RAID5/6 block is rebuilt from (the other data
+// elements of its full stripe and P): chunks over more devices than this
+// are read without rebuild.
+constexpr u32 kMaxParitySources = 15;
+
 struct Mapping {
 	Stripe copies[kMaxCopies];
 	u32 num_copies = 0;
+	// RAID5/6: the other data elements of the range's full stripe and its
+	// P parity, at the same offset in their elements; their XOR is the
+	// range's data (P is the XOR of the data elements). Q is never read.
+	Stripe parity_sources[kMaxParitySources];
+	u32 num_parity_sources = 0;
 };
 
 class ChunkMap {

@@ -160,7 +160,39 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 			return block.error();
 		last_error = block.error();
 	}
+	if (mapping.num_parity_sources > 0) {
+		auto rebuilt = rebuild_from_parity(expect, mapping);
+		if (rebuilt.is_ok()) {
+			stats_.blocks_read++;
+			stats_.blocks_rebuilt++;
+			BlockRef ref = rebuilt.release_value();
+			TRY(cache_.put(key, ref));
+			return ref;
+		}
+		if (rebuilt.error().errno_value == err::kNoMemory)
+			return rebuilt.error();
+	}
+	// The copy's own error says what was wrong with the block.
 	return last_error;
+}
+
+Result<BlockRef> Filesystem::rebuild_from_parity(const BlockExpectation& expect, const Mapping& mapping)
+{
+	BlockBuffer bytes = TRY(buffers_->take());
+	BlockBuffer source = TRY(buffers_->take());
+	for (usize i = 0; i < bytes.size(); i++)
+		bytes.data()[i] = 0;
+	for (u32 s = 0; s < mapping.num_parity_sources; s++) {
+		const Stripe& stripe = mapping.parity_sources[s];
+		int ret = bsend_host_read(host_, stripe.devid, stripe.physical, source.data(), source.size());
+		if (ret < 0)
+			return Error::make(-ret, "cannot read a stripe to rebuild a tree block from parity")
+				.at_bytenr(expect.bytenr)
+				.mismatch(stripe.devid, stripe.physical);
+		for (usize i = 0; i < bytes.size(); i++)
+			bytes.data()[i] ^= source.data()[i];
+	}
+	return check_block(expect, bsend::move(bytes));
 }
 
 Result<BlockRef> Filesystem::read_copy(const BlockExpectation& expect, const Stripe& copy)

@@ -37,6 +37,7 @@ struct WatchedSubvolume {
 // What the reader did: its reads, cache hits and recoveries.
 struct ReaderStats {
 	u64 blocks_read = 0;	// blocks read from the devices and validated
+	u64 blocks_rebuilt = 0;	// of blocks_read, RAID5/6 blocks rebuilt from parity
 	u64 cache_hits = 0;
 	u64 refreshes = 0;	// superblock re-reads after a bad block
 	u64 newer_commits = 0;	// of refreshes, those that moved to a newer commit
@@ -163,6 +164,9 @@ private:
 	// Every watched subvolume against the current commit.
 	Result<void> check_watched();
 	Result<BlockRef> read_copy(const BlockExpectation& expect, const Stripe& copy);
+	// The block as the XOR of the other stripes of its RAID5/6 full stripe
+	// and its P parity, validated.
+	Result<BlockRef> rebuild_from_parity(const BlockExpectation& expect, const Mapping& mapping);
 	// Validates the bytes read for expect: checksum, bytenr, fsid, level,
 	// generation, owner, layout. Fails with -EUCLEAN naming the mismatch.
 	Result<BlockRef> check_block(const BlockExpectation& expect, BlockBuffer bytes);
