@@ -148,31 +148,25 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 	}
 	auto mapping = TRY(chunks_.map(expect.bytenr, super_.nodesize));
 	Error last_error = Error::make(err::kIo, "no copy of the tree block").at_bytenr(expect.bytenr);
-	for (u32 i = 0; i < mapping.num_copies; i++) {
-		auto block = read_copy(expect, mapping.copies[i]);
+	// Each copy in turn, then (RAID5/6) the block rebuilt from parity.
+	u32 attempts = mapping.num_copies + (mapping.num_parity_sources > 0 ? 1 : 0);
+	for (u32 i = 0; i < attempts; i++) {
+		bool rebuild = i == mapping.num_copies;
+		auto block = rebuild ? rebuild_from_parity(expect, mapping) : read_copy(expect, mapping.copies[i]);
 		if (block.is_ok()) {
 			stats_.blocks_read++;
+			stats_.blocks_rebuilt += rebuild ? 1 : 0;
 			BlockRef ref = block.release_value();
 			TRY(cache_.put(key, ref));
 			return ref;
 		}
 		if (block.error().errno_value == err::kNoMemory)
 			return block.error();
-		last_error = block.error();
+		// A copy's own error says what was wrong with the block; a failed
+		// rebuild says less.
+		if (!rebuild)
+			last_error = block.error();
 	}
-	if (mapping.num_parity_sources > 0) {
-		auto rebuilt = rebuild_from_parity(expect, mapping);
-		if (rebuilt.is_ok()) {
-			stats_.blocks_read++;
-			stats_.blocks_rebuilt++;
-			BlockRef ref = rebuilt.release_value();
-			TRY(cache_.put(key, ref));
-			return ref;
-		}
-		if (rebuilt.error().errno_value == err::kNoMemory)
-			return rebuilt.error();
-	}
-	// The copy's own error says what was wrong with the block.
 	return last_error;
 }
 
