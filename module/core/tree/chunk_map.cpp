@@ -53,22 +53,17 @@ const char* layout_problem(u64 type, u32 num_stripes, u32 sub_stripes, u64 strip
 	return nullptr;
 }
 
+// BTRFS_BLOCK_GROUP_PROFILE_MASK holds exactly the known profiles' bits:
+// a chunk has one of them, or none (single).
 bool known_profile(u64 type)
 {
-	switch (profile_of(type)) {
-	case 0:
-	case BTRFS_BLOCK_GROUP_DUP:
-	case BTRFS_BLOCK_GROUP_RAID0:
-	case BTRFS_BLOCK_GROUP_RAID1:
-	case BTRFS_BLOCK_GROUP_RAID1C3:
-	case BTRFS_BLOCK_GROUP_RAID1C4:
-	case BTRFS_BLOCK_GROUP_RAID10:
-	case BTRFS_BLOCK_GROUP_RAID5:
-	case BTRFS_BLOCK_GROUP_RAID6:
-		return true;
-	default:
-		return false;
-	}
+	u64 profile = profile_of(type);
+	return (profile & (profile - 1)) == 0;
+}
+
+bool striped(u64 type)
+{
+	return (type & kStripedProfiles) != 0;
 }
 
 } // namespace
@@ -169,16 +164,11 @@ Result<const ChunkMap::Chunk*> ChunkMap::find(u64 logical) const
 	return &chunks_[low - 1];
 }
 
-bool ChunkMap::striped(const Chunk& chunk) const
-{
-	return (chunk.type & kStripedProfiles) != 0;
-}
-
 Result<u64> ChunkMap::contiguous_bytes(u64 logical) const
 {
 	const Chunk* chunk = TRY(find(logical));
 	u64 offset = logical - chunk->logical;
-	if (striped(*chunk))
+	if (striped(chunk->type))
 		return kStripeElementLength - offset % kStripeElementLength;
 	return chunk->length - offset;
 }
@@ -193,7 +183,7 @@ Result<Mapping> ChunkMap::map(u64 logical, u64 length) const
 			.mismatch(chunk.logical + chunk.length, logical + length);
 	const Stripe* stripes = stripes_.data() + chunk.first_stripe;
 	Mapping mapping;
-	if (!striped(chunk)) {
+	if (!striped(chunk.type)) {
 		mapping.num_copies = profile_of(chunk.type) == 0 ? 1 : chunk.num_stripes;
 		if (mapping.num_copies > kMaxCopies)
 			mapping.num_copies = kMaxCopies;

@@ -77,7 +77,6 @@ private:
 	};
 
 	Result<const Chunk*> find(u64 logical) const;
-	bool striped(const Chunk& chunk) const;
 
 	Vec<Chunk> chunks_;	// sorted by logical, not overlapping
 	Vec<Stripe> stripes_;	// every chunk's stripes, in the order added
