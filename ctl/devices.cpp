@@ -10,13 +10,25 @@
 
 namespace sendctl {
 
-Result<std::vector<DeviceEntry>> collect_devices(std::uint64_t max_id,
-						 std::uint64_t num_devices,
-						 const DeviceQuery &query)
+std::string devid_list(const std::vector<std::uint64_t> &devids)
 {
-	std::vector<DeviceEntry> devices;
-	for (std::uint64_t devid = 1;
-	     devid <= max_id && devices.size() < num_devices; devid++) {
+	std::string text;
+	for (std::size_t i = 0; i < devids.size(); i++) {
+		if (i)
+			text += i + 1 == devids.size() ? " and " : ", ";
+		text += std::to_string(devids[i]);
+	}
+	return text;
+}
+
+Result<FilesystemDevices> collect_devices(std::uint64_t max_id,
+					  std::uint64_t num_devices,
+					  const DeviceQuery &query)
+{
+	FilesystemDevices devices;
+	std::size_t found = 0;
+	for (std::uint64_t devid = 1; devid <= max_id && found < num_devices;
+	     devid++) {
 		DeviceEntry entry;
 		int errnum = query(devid, &entry);
 		if (errnum == ENODEV)
@@ -25,23 +37,27 @@ Result<std::vector<DeviceEntry>> collect_devices(std::uint64_t max_id,
 			return Error{errnum, "cannot read the path of device " +
 						     std::to_string(devid) +
 						     ": " + strerror(errnum)};
-		if (entry.path.empty())
-			return Error{ENODEV, "device " + std::to_string(devid) +
-						     " of the filesystem is"
-						     " missing"};
-		devices.push_back(std::move(entry));
+		found++;
+		if (entry.path.empty() || entry.path.front() != '/')
+			devices.missing.push_back(devid);
+		else
+			devices.present.push_back(std::move(entry));
 	}
-	if (devices.size() != num_devices)
+	if (found != num_devices)
 		return Error{ENODEV, "the filesystem has " +
 					     std::to_string(num_devices) +
 					     " devices, but only " +
-					     std::to_string(devices.size()) +
+					     std::to_string(found) +
 					     " have a device id up to " +
 					     std::to_string(max_id)};
+	if (devices.present.empty())
+		return Error{ENODEV, "every device of the filesystem is missing"
+				     " (device " + devid_list(devices.missing) +
+				     ")"};
 	return devices;
 }
 
-Result<std::vector<DeviceEntry>> list_devices(int fs_fd)
+Result<FilesystemDevices> list_devices(int fs_fd)
 {
 	btrfs_ioctl_fs_info_args info = {};
 	if (::ioctl(fs_fd, BTRFS_IOC_FS_INFO, &info) < 0) {

@@ -33,6 +33,8 @@ Error engine_error(const std::string &what, const bsend::Error &error)
 		message += ", inode " + std::to_string(error.ino);
 	if (error.bytenr)
 		message += ", bytenr " + std::to_string(error.bytenr);
+	if (error.devid)
+		message += ", device " + std::to_string(error.devid);
 	if (error.expected || error.found)
 		message += " (expected " + std::to_string(error.expected) + ", found " +
 			   std::to_string(error.found) + ")";

@@ -30,35 +30,37 @@ SendSummary summary_of(const bsend_ioctl_send_args &args)
 }
 
 // btrfs send's line for a failed ioctl, then bsend's cause of it.
-Error send_error(int errnum, const std::string &path,
+Error send_error(int errnum, SendRequestContext request,
 		 const bsend_ioctl_send_args &args)
 {
+	request.version = args.version;
+	request.failed_ino = args.failed_ino;
 	return Error{errnum, "send ioctl failed with -" + std::to_string(errnum) + ": " +
 				     std::strerror(errnum) + "\nERROR: " +
-				     send_failure_cause(errnum, {path, args.version, args.failed_ino})};
+				     send_failure_cause(errnum, request)};
 }
 
 }  // namespace
 
 Result<SendSummary> measure_send(int bsend_fd, bsend_ioctl_send_args args,
-				 const std::string &path)
+				 const SendRequestContext &request)
 {
 	args.flags |= BSEND_SEND_FLAG_DRY_RUN;
 	args.send_fd = -1;
 	if (int errnum = bsend_send(bsend_fd, args))
-		return send_error(errnum, path, args);
+		return send_error(errnum, request, args);
 	return summary_of(args);
 }
 
 Result<SendSummary> stream_send(int bsend_fd, bsend_ioctl_send_args args,
-				const std::string &path, int output_fd,
+				const SendRequestContext &request, int output_fd,
 				bool show_progress)
 {
 	// The progress line's total comes from a dry run first: it reads
 	// metadata only, and gives the stream's exact size.
 	std::uint64_t total_bytes = 0;
 	if (show_progress) {
-		auto measured = measure_send(bsend_fd, args, path);
+		auto measured = measure_send(bsend_fd, args, request);
 		if (!measured.ok())
 			return measured.error();
 		total_bytes = measured.value().stream_bytes;
@@ -84,7 +86,7 @@ Result<SendSummary> stream_send(int bsend_fd, bsend_ioctl_send_args args,
 	if (!copied.ok())
 		return copied.error();
 	if (errnum)
-		return send_error(errnum, path, args);
+		return send_error(errnum, request, args);
 	return summary_of(args);
 }
 

@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "ctl/devices.h"
+
 
 namespace sendctl {
 
@@ -47,6 +49,12 @@ std::string send_failure_cause(int errnum, const SendRequestContext &request)
 		       " mounted filesystem has open (a copy of a device? was"
 		       " a device replaced or removed?)";
 	case ENODEV:
+		if (!request.missing_devids.empty())
+			return "a tree block of the filesystem of " + subvol +
+			       " has no copy bsend can read or rebuild without"
+			       " device " + devid_list(request.missing_devids) +
+			       " (missing from the degraded mount; the kernel"
+			       " log names the block)";
 		return "the devices passed do not cover all devices of the"
 		       " filesystem of " + subvol + ", or one is passed twice";
 	case EUCLEAN:

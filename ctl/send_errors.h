@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sendctl {
 
@@ -13,6 +14,8 @@ struct SendRequestContext {
 	std::string subvol;		// SUBVOL as the user wrote it
 	std::uint32_t version = 0;	// stream version asked for; 0: highest
 	std::uint64_t failed_ino = 0;	// the inode the module's error names
+	// Devices of a degraded mount that the send went without.
+	std::vector<std::uint64_t> missing_devids = {};
 };
 
 // The cause of errnum, e.g. "/mnt/a is not on a btrfs filesystem".

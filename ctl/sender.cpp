@@ -76,6 +76,8 @@ private:
 	UniqueFd bsend_;
 	std::vector<UniqueFd> device_files_;
 	std::vector<__s32> device_fds_;
+	// A degraded mount's devices that have no fd.
+	std::vector<std::uint64_t> missing_devids_;
 	std::vector<Subvolume> subvols_;	// opened, in order
 	std::vector<PlannedSend> plans_;
 	std::optional<Error> plan_failure_;	// for the subvolume after plans_
@@ -239,17 +241,18 @@ int SendRun::prepare_module()
 	auto devices = list_devices(fs_fd);
 	if (!devices.ok())
 		return fail(devices.error().message);
-	auto files = open_devices(devices.value());
+	auto files = open_devices(devices.value().present);
 	if (!files.ok())
 		return fail(files.error().message);
 	device_files_ = std::move(files.value());
 	for (const UniqueFd &fd : device_files_)
 		device_fds_.push_back(fd.get());
+	missing_devids_ = devices.value().missing;
 	auto committed = commit_filesystem(fs_fd);
 	if (!committed.ok())
 		return fail(committed.error().message);
 	auto fresh = check_device_generations(
-		devices.value(), committed.value(),
+		devices.value().present, committed.value(),
 		[this](std::size_t index, std::uint64_t *generation) {
 			return read_super_generation(device_fds_[index], generation);
 		});
@@ -277,6 +280,7 @@ int SendRun::send_all(std::vector<SendSummary> *summaries)
 		args.subvol_fd = subvols_[i].fd.get();
 		args.device_count = static_cast<__u32>(device_fds_.size());
 		args.device_fds = reinterpret_cast<std::uintptr_t>(device_fds_.data());
+		args.missing_devices = static_cast<__u32>(missing_devids_.size());
 		args.send_fd = -1;
 		args.clone_sources_count = send.clone_roots.size();
 		args.clone_sources = reinterpret_cast<std::uintptr_t>(send.clone_roots.data());
@@ -284,8 +288,9 @@ int SendRun::send_all(std::vector<SendSummary> *summaries)
 		args.flags = stream.flags;
 		args.version = stream.version;
 
-		auto summary = options_.dry_run ? measure_send(bsend_.get(), args, path)
-						: stream_send(bsend_.get(), args, path, output_.get(), show_progress);
+		const SendRequestContext request{path, 0, 0, missing_devids_};
+		auto summary = options_.dry_run ? measure_send(bsend_.get(), args, request)
+						: stream_send(bsend_.get(), args, request, output_.get(), show_progress);
 		if (!summary.ok()) {
 			fail(summary.error().message);
 			if (summary.error().errnum == EINVAL && options_.omit_end_cmd_between && count > 1)

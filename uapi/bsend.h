@@ -46,7 +46,8 @@
  *   EINVAL      BTRFS_SEND_FLAG_COMPRESSED with a stream version below 2
  *   EINVAL      clone_sources_count > BSEND_MAX_CLONE_SOURCES
  *   EFAULT      clone_sources cannot be read
- *   EINVAL      device_count is 0 or > BSEND_MAX_DEVICES
+ *   EINVAL      device_count is 0, or device_count + missing_devices is
+ *               above BSEND_MAX_DEVICES
  *   EFAULT      device_fds cannot be read
  *   EBADF       subvol_fd is not open
  *   EMEDIUMTYPE subvol_fd is not on a btrfs filesystem
@@ -56,11 +57,17 @@
  *   EXDEV       a device holds no btrfs superblock of this filesystem, or
  *               is not one the mounted filesystem has open (a block-level
  *               copy of one, an LVM snapshot)
- *   ENODEV      the devices passed do not cover all devices of the filesystem,
- *               or one device is passed twice
+ *   ENODEV      device_count + missing_devices is not the number of devices
+ *               of the filesystem, or one device is passed twice
  *   EUCLEAN     a device's superblock fails its checksum
  *   EBADF       send_fd is not open for writing (unless DRY_RUN)
  *   EINVAL      send_fd is one of the filesystem's own block devices
+ *
+ * A filesystem mounted degraded has devices btrfs knows but lacks (no path
+ * in BTRFS_IOC_DEV_INFO): the caller passes the devices present and counts
+ * the others in missing_devices. Tree blocks whose copy is on a missing
+ * device are read from another copy, or rebuilt from RAID5/6 parity; file
+ * data comes through the page cache, where btrfs does the same.
  *
  * The stream is written at send_fd's file position, which the send holds
  * (as write(2) does) and advances; to a pipe or a socket it is written
@@ -75,6 +82,9 @@
  *   EINTR       a fatal signal arrived; the stream stops mid-command
  *   ECANCELED   BSEND_CMD_CANCEL asked for it; the stream has no END
  *   EPIPE       the reader of send_fd went away
+ *   ENODEV      a tree block has no copy on the devices passed, nor can
+ *               it be rebuilt from them (a degraded filesystem; logged with
+ *               the bytenr and the missing device)
  *   EUCLEAN     corrupt metadata: a tree block or item fails validation
  *               (logged with the bytenr and the cause), directory
  *               references that form a loop
@@ -101,7 +111,9 @@
 struct bsend_ioctl_send_args {
 	__s64 subvol_fd;		/* root dir of the subvolume to send */
 	__u32 device_count;		/* entries in device_fds */
-	__u32 reserved0;		/* must be 0 */
+	__u32 missing_devices;		/* devices of a degraded mount that
+					 * have no fd (0 unless mounted
+					 * -o degraded with devices missing) */
 	__u64 device_fds;		/* user pointer to __s32[device_count] */
 	/* As in struct btrfs_ioctl_send_args: */
 	__s64 send_fd;			/* stream output, opened for writing */
@@ -141,7 +153,7 @@ struct bsend_ioctl_send_args {
 struct bsend_ioctl_tree_stats_args {
 	__s64 subvol_fd;		/* in: root dir of a subvolume */
 	__u32 device_count;		/* in: entries in device_fds */
-	__u32 reserved0;		/* in: must be 0 */
+	__u32 missing_devices;		/* in: as in bsend_ioctl_send_args */
 	__u64 device_fds;		/* in: user pointer to __s32[device_count] */
 	__u64 tree_id;			/* in: tree to walk, 0 for the subvolume's */
 	__u64 reserved[4];		/* in: must be 0 */

@@ -198,6 +198,7 @@ struct bsend_error {
 	uint64_t ino;		/* inode number involved */
 	uint64_t expected;	/* the value that was expected, if any */
 	uint64_t found;		/* the value that was found, if any */
+	uint64_t devid;		/* the device involved, 0: none */
 };
 
 /* What a device's primary superblock says about the device. */

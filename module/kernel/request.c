@@ -104,9 +104,10 @@ out:
 
 /*
  * The devices: each fd a block device holding a superblock of this
- * filesystem, every device of the filesystem present exactly once.
+ * filesystem, each device at most once, and with the missing ones of a
+ * degraded mount, as many as the filesystem has.
  */
-static int open_devices(struct bsend_fs_request *req, u32 count,
+static int open_devices(struct bsend_fs_request *req, u32 count, u32 missing,
 			const s32 *fds)
 {
 	struct bsend_host_fs *fs = &req->fs;
@@ -137,16 +138,18 @@ static int open_devices(struct bsend_fs_request *req, u32 count,
 		dev->devid = identity.devid;
 		num_devices = identity.num_devices;
 	}
-	return num_devices == count ? 0 : -ENODEV;
+	return num_devices == (u64)count + missing ? 0 : -ENODEV;
 }
 
 int bsend_fs_request_open(struct bsend_fs_request *req, s64 subvol_fd,
-			  u32 device_count, u64 device_fds)
+			  u32 device_count, u32 missing_devices,
+			  u64 device_fds)
 {
 	s32 *fds;
 	int ret;
 
-	if (!device_count || device_count > BSEND_MAX_DEVICES)
+	if (!device_count ||
+	    (u64)device_count + missing_devices > BSEND_MAX_DEVICES)
 		return -EINVAL;
 	ret = bsend_copy_user_array((void **)&fds, device_fds, device_count,
 				    sizeof(*fds));
@@ -154,7 +157,7 @@ int bsend_fs_request_open(struct bsend_fs_request *req, s64 subvol_fd,
 		return ret;
 	ret = open_subvolume(req, subvol_fd);
 	if (!ret)
-		ret = open_devices(req, device_count, fds);
+		ret = open_devices(req, device_count, missing_devices, fds);
 	bsend_host_free(fds);
 	return ret;
 }

@@ -32,11 +32,12 @@ struct bsend_fs_request {
 
 /*
  * Opens and checks subvol_fd and the device_count fds at user pointer
- * device_fds, in the order and with the errnos of uapi/bsend.h. On error
+ * device_fds (missing_devices more having no fd), in the order and with the errnos of uapi/bsend.h. On error
  * everything taken so far stays in *req for bsend_fs_request_release().
  */
 int bsend_fs_request_open(struct bsend_fs_request *req, s64 subvol_fd,
-			  u32 device_count, u64 device_fds);
+			  u32 device_count, u32 missing_devices,
+			  u64 device_fds);
 
 void bsend_fs_request_release(struct bsend_fs_request *req);
 

@@ -36,7 +36,7 @@ static bool reserved_fields_zero(const struct bsend_ioctl_send_args *args)
 {
 	size_t i;
 
-	if (args->reserved0 || args->reserved1)
+	if (args->reserved1)
 		return false;
 	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)
 		if (args->reserved[i])
@@ -114,7 +114,8 @@ static int validate_send(struct bsend_send *send,
 	if (ret)
 		return ret;
 	ret = bsend_fs_request_open(&send->fs_req, args->subvol_fd,
-				    args->device_count, args->device_fds);
+				    args->device_count, args->missing_devices,
+				    args->device_fds);
 	if (ret)
 		return ret;
 	return open_output(send);
@@ -185,14 +186,14 @@ static int run_send(struct bsend_send *send, struct bsend_send_stats *stats,
 	kfree(path);
 	*failed_ino = error.ino;
 	if (ret == -ENOTRECOVERABLE)
-		pr_err("bsend: send of root %llu: bsend cannot send this change: %s, ino %llu, bytenr %llu (expected %llu, found %llu): %d\n",
+		pr_err("bsend: send of root %llu: bsend cannot send this change: %s, ino %llu, bytenr %llu, device %llu (expected %llu, found %llu): %d\n",
 		       params.subvolume, error.cause, error.ino, error.bytenr,
-		       error.expected, error.found, ret);
+		       error.devid, error.expected, error.found, ret);
 	else if (ret && ret != -EINTR && ret != -EPIPE && ret != -EPERM &&
 		 ret != -ECANCELED && ret != -ENOENT)
-		pr_err("bsend: send of root %llu: %s, ino %llu, bytenr %llu (expected %llu, found %llu): %d\n",
+		pr_err("bsend: send of root %llu: %s, ino %llu, bytenr %llu, device %llu (expected %llu, found %llu): %d\n",
 		       params.subvolume, error.cause, error.ino, error.bytenr,
-		       error.expected, error.found, ret);
+		       error.devid, error.expected, error.found, ret);
 	return ret;
 }
 

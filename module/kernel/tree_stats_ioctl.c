@@ -18,8 +18,6 @@ static bool reserved_fields_zero(const struct bsend_ioctl_tree_stats_args *args)
 {
 	size_t i;
 
-	if (args->reserved0)
-		return false;
 	for (i = 0; i < ARRAY_SIZE(args->reserved); i++)
 		if (args->reserved[i])
 			return false;
@@ -42,7 +40,7 @@ long bsend_ioctl_tree_stats(struct bsend_ioctl_tree_stats_args __user *uargs)
 	if (!reserved_fields_zero(&args))
 		return -EINVAL;
 	ret = bsend_fs_request_open(&req, args.subvol_fd, args.device_count,
-				    args.device_fds);
+				    args.missing_devices, args.device_fds);
 	if (ret)
 		goto out;
 	args.walked_tree_id = args.tree_id ?: req.subvol_root;
@@ -56,9 +54,9 @@ long bsend_ioctl_tree_stats(struct bsend_ioctl_tree_stats_args __user *uargs)
 	if (ret == -EINTR || ret == -ECANCELED)
 		goto out;
 	if (ret) {
-		pr_err("bsend: walking tree %llu: %s at bytenr %llu (expected %llu, found %llu): %d\n",
+		pr_err("bsend: walking tree %llu: %s at bytenr %llu, device %llu (expected %llu, found %llu): %d\n",
 		       args.walked_tree_id, error.cause, error.bytenr,
-		       error.expected, error.found, ret);
+		       error.devid, error.expected, error.found, ret);
 		goto out;
 	}
 	args.root_generation = stats.root_generation;

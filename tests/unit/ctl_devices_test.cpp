@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -33,11 +34,13 @@ TEST(Devices, SkipsUnusedDeviceIds)
 				       fake_dev_info({{1, "/dev/vdb"},
 						      {3, "/dev/vdc"}}));
 	ASSERT_TRUE(devices.ok()) << devices.error().message;
-	ASSERT_EQ(devices.value().size(), 2u);
-	EXPECT_EQ(devices.value()[0].devid, 1u);
-	EXPECT_EQ(devices.value()[0].path, "/dev/vdb");
-	EXPECT_EQ(devices.value()[1].devid, 3u);
-	EXPECT_EQ(devices.value()[1].path, "/dev/vdc");
+	const auto &present = devices.value().present;
+	ASSERT_EQ(present.size(), 2u);
+	EXPECT_EQ(present[0].devid, 1u);
+	EXPECT_EQ(present[0].path, "/dev/vdb");
+	EXPECT_EQ(present[1].devid, 3u);
+	EXPECT_EQ(present[1].path, "/dev/vdc");
+	EXPECT_TRUE(devices.value().missing.empty());
 }
 
 TEST(Devices, StopsOnceAllDevicesAreFound)
@@ -49,14 +52,42 @@ TEST(Devices, StopsOnceAllDevicesAreFound)
 	EXPECT_EQ(queries, 1);
 }
 
-TEST(Devices, RejectsAMissingDevice)
+TEST(Devices, ReportsAMissingDeviceOfADegradedMount)
+{
+	// btrfs answers DEV_INFO for a missing device with an empty path.
+	auto devices = collect_devices(3, 3,
+				       fake_dev_info({{1, "/dev/vdb"}, {2, ""},
+						      {3, "/dev/vdd"}}));
+	ASSERT_TRUE(devices.ok()) << devices.error().message;
+	ASSERT_EQ(devices.value().present.size(), 2u);
+	EXPECT_EQ(devices.value().present[1].devid, 3u);
+	ASSERT_EQ(devices.value().missing.size(), 1u);
+	EXPECT_EQ(devices.value().missing[0], 2u);
+}
+
+TEST(Devices, APlaceholderPathIsAMissingDevice)
+{
+	auto devices = collect_devices(3, 3,
+				       fake_dev_info({{1, "<missing disk>"},
+						      {2, "/dev/vdc"},
+						      {3, "<missing disk>"}}));
+	ASSERT_TRUE(devices.ok()) << devices.error().message;
+	ASSERT_EQ(devices.value().present.size(), 1u);
+	EXPECT_EQ(devices.value().present[0].path, "/dev/vdc");
+	EXPECT_EQ(devices.value().missing,
+		  (std::vector<std::uint64_t>{1, 3}));
+	EXPECT_EQ(devid_list(devices.value().missing), "1 and 3");
+}
+
+TEST(Devices, RejectsAFilesystemWithEveryDeviceMissing)
 {
 	auto devices = collect_devices(2, 2,
-				       fake_dev_info({{1, "/dev/vdb"}, {2, ""}}));
+				       fake_dev_info({{1, ""}, {2, ""}}));
 	ASSERT_FALSE(devices.ok());
 	EXPECT_EQ(devices.error().errnum, ENODEV);
-	EXPECT_EQ(devices.error().message,
-		  "device 2 of the filesystem is missing");
+	EXPECT_EQ(devices.error().message.rfind(
+			  "every device of the filesystem is missing", 0), 0u)
+		<< devices.error().message;
 }
 
 TEST(Devices, RejectsFewerDevicesThanTheFilesystemHas)

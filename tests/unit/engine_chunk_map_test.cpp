@@ -7,6 +7,7 @@
 // filesystems the kernel made.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <linux/btrfs_tree.h>
 #include <memory>
@@ -137,22 +138,30 @@ TEST_F(ChunkLayout, Raid6RotatesBothParities)
 	expect_placements({{0, 0, 0}, {1, 1, 0}, {2, 1, 1}, {3, 2, 1}, {6, 3, 3}, {7, 0, 3}});
 }
 
-TEST_F(ChunkLayout, ParityRebuildSourcesAreTheRestOfTheRowAndP)
+TEST_F(ChunkLayout, TheRebuildRowIsTheWholeFullStripeInRowOrder)
 {
 	ASSERT_TRUE(add(chunk_item(BTRFS_BLOCK_GROUP_METADATA | BTRFS_BLOCK_GROUP_RAID6, 4)).is_ok());
 	// Element 2 is full stripe 1's first data element, on stripe 1: the
-	// other data element is on stripe 2, P on 3, Q (not read) on 0.
+	// row is data on stripes 1 and 2, P on 3 and Q on 0, each at the
+	// full stripe's offset (1 element) plus the range's 4096.
 	auto mapping = map_.map(kChunkStart + 2 * kElement + 4096, 4096).value();
-	ASSERT_EQ(mapping.num_parity_sources, 2u);
-	EXPECT_EQ(at(mapping.parity_sources[0].devid, mapping.parity_sources[0].physical),
-		  at(3, 3 * kMiB + kElement + 4096));
-	EXPECT_EQ(at(mapping.parity_sources[1].devid, mapping.parity_sources[1].physical),
-		  at(4, 4 * kMiB + kElement + 4096));
+	ASSERT_EQ(mapping.row_data, 2u);
+	ASSERT_EQ(mapping.row_parity, 2u);
+	ASSERT_EQ(mapping.row_size(), 4u);
+	EXPECT_EQ(mapping.row_target, 0u);
+	const u64 offset = kElement + 4096;
+	EXPECT_EQ(at(mapping.row[0].devid, mapping.row[0].physical), at(2, 2 * kMiB + offset));
+	EXPECT_EQ(at(mapping.row[1].devid, mapping.row[1].physical), at(3, 3 * kMiB + offset));
+	EXPECT_EQ(at(mapping.row[2].devid, mapping.row[2].physical), at(4, 4 * kMiB + offset));
+	EXPECT_EQ(at(mapping.row[3].devid, mapping.row[3].physical), at(1, 1 * kMiB + offset));
+	// Element 3, the second data element of the same row.
+	EXPECT_EQ(map_.map(kChunkStart + 3 * kElement, 4096).value().row_target, 1u);
 
 	tree::ChunkMap mirrored;
 	auto item = chunk_item(BTRFS_BLOCK_GROUP_METADATA | BTRFS_BLOCK_GROUP_RAID10, 4, 2);
 	ASSERT_TRUE(mirrored.add(kChunkStart, format::ChunkView::over(Bytes(item.data(), item.size())).value()).is_ok());
-	EXPECT_EQ(mirrored.map(kChunkStart, 4096).value().num_parity_sources, 0u);
+	EXPECT_EQ(mirrored.map(kChunkStart, 4096).value().row_data, 0u);
+	EXPECT_EQ(mirrored.map(kChunkStart, 4096).value().row_size(), 0u);
 }
 
 TEST_F(ChunkLayout, ARangeStaysInsideOneElement)
@@ -211,68 +220,179 @@ TEST(MultiDeviceImage, Raid5FromItsThreeImages)
 	EXPECT_TRUE(tree::read_subvolume(*fs.value(), BTRFS_FS_TREE_OBJECTID).is_ok());
 }
 
+// A filesystem that mkfs.btrfs made over `count` image files, all data and
+// metadata in one profile, opened from them all; damage() flips a byte of
+// the node at a stripe.
+class ParityImages {
+public:
+	ParityImages(int count, const std::string& profile)
+	{
+		std::string paths;
+		for (int i = 0; i < count; i++) {
+			images_.push_back(std::make_unique<TestImage>(ImageOptions{}));
+			paths += " " + images_.back()->path();
+		}
+		test::run_command("mkfs.btrfs -f -q -d " + profile + " -m " + profile + paths + " 2>&1");
+	}
+
+	// Opens the filesystem from every image but those of the devids in
+	// `absent` (image i is devid i + 1), as a degraded mount has them.
+	Result<UniquePtr<tree::Filesystem>> open(posix::ImageHost& host, const std::vector<u64>& absent = {})
+	{
+		for (usize i = 0; i < images_.size(); i++) {
+			if (std::find(absent.begin(), absent.end(), i + 1) != absent.end())
+				continue;
+			EXPECT_EQ(host.open(images_[i]->path()), 0);
+		}
+		return tree::Filesystem::open(host.host(), 1 << 20);
+	}
+
+	void damage(const tree::Stripe& stripe, u32 at)
+	{
+		TestImage& image = *images_[stripe.devid - 1];
+		auto byte = image.read(stripe.physical + at, 1);
+		byte[0] ^= 0x40;
+		image.write(stripe.physical + at, byte);
+	}
+
+	// The fs tree root block's bytenr and mapping, and the nodesize.
+	void locate_fs_root(u64* bytenr, tree::Mapping* mapping, u32* nodesize)
+	{
+		posix::ImageHost host;
+		auto fs = open(host);
+		ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
+		*bytenr = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value().bytenr;
+		*nodesize = fs.value()->super().nodesize;
+		*mapping = fs.value()->map(*bytenr, *nodesize).value();
+	}
+
+	// Reads the fs tree root: 0 or the errno; *rebuilt counts rebuilds.
+	int read_fs_root(u64* rebuilt)
+	{
+		posix::ImageHost host;
+		auto fs = open(host);
+		EXPECT_TRUE(fs.is_ok()) << fs.error().cause;
+		auto root = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value();
+		auto block = fs.value()->read_block(tree::root_expectation(root));
+		*rebuilt = fs.value()->stats().blocks_rebuilt;
+		return block.is_ok() ? 0 : block.error().errno_value;
+	}
+
+private:
+	std::vector<std::unique_ptr<TestImage>> images_;
+};
+
 // A RAID5 tree block whose data element is damaged is rebuilt from the
-// rest of its full stripe and P; with P damaged too, the read fails and
-// names the block.
+// rest of its full stripe and P; with P damaged too, the read fails.
 TEST(MultiDeviceImage, Raid5BlockRebuiltFromParity)
 {
-	std::vector<std::unique_ptr<TestImage>> images;
-	std::string paths;
-	for (int i = 0; i < 3; i++) {
-		images.push_back(std::make_unique<TestImage>(ImageOptions{}));
-		paths += " " + images.back()->path();
-	}
-	test::run_command("mkfs.btrfs -f -q -d raid5 -m raid5" + paths + " 2>&1");
-	auto open_all = [&](posix::ImageHost& host) {
-		for (auto& image : images)
-			EXPECT_EQ(host.open(image->path()), 0);
-		return tree::Filesystem::open(host.host(), 1 << 20);
-	};
-	// Flips a byte of the fs tree's root block where stripe lies.
-	auto damage = [&](const tree::Stripe& stripe, u32 nodesize) {
-		TestImage& image = *images[stripe.devid - 1];
-		u64 at = stripe.physical + nodesize / 2;
-		auto byte = image.read(at, 1);
-		byte[0] ^= 0x40;
-		image.write(at, byte);
-	};
-
+	ParityImages fs(3, "raid5");
 	u64 bytenr;
 	tree::Mapping mapping;
 	u32 nodesize;
-	{
+	fs.locate_fs_root(&bytenr, &mapping, &nodesize);
+	ASSERT_EQ(mapping.num_copies, 1u);
+	ASSERT_EQ(mapping.row_size(), 3u);
+	u64 rebuilt = 0;
+	fs.damage(mapping.copies[0], nodesize / 2);
+	EXPECT_EQ(fs.read_fs_root(&rebuilt), 0);
+	EXPECT_EQ(rebuilt, 1u);
+	// P follows the data elements in the row.
+	fs.damage(mapping.row[mapping.row_data], nodesize / 2);
+	EXPECT_EQ(fs.read_fs_root(&rebuilt), err::kCorrupt);
+	EXPECT_EQ(rebuilt, 0u);
+}
+
+// RAID6 over 4 images: a block whose data element and P are both damaged
+// (all of the row readable) is rebuilt from Q and the other data element;
+// with the other data element damaged as well, nothing can rebuild it.
+TEST(MultiDeviceImage, Raid6BlockRebuiltFromQ)
+{
+	ParityImages fs(4, "raid6");
+	u64 bytenr;
+	tree::Mapping mapping;
+	u32 nodesize;
+	fs.locate_fs_root(&bytenr, &mapping, &nodesize);
+	ASSERT_EQ(mapping.row_data, 2u);
+	ASSERT_EQ(mapping.row_parity, 2u);
+	u64 rebuilt = 0;
+	fs.damage(mapping.copies[0], nodesize / 2);
+	fs.damage(mapping.row[mapping.row_data], nodesize / 2);
+	EXPECT_EQ(fs.read_fs_root(&rebuilt), 0);
+	EXPECT_EQ(rebuilt, 1u);
+	// Elsewhere in the block: at the same byte as P's, the flips would
+	// cancel in P's XOR.
+	fs.damage(mapping.row[1 - mapping.row_target], nodesize / 4);
+	EXPECT_EQ(fs.read_fs_root(&rebuilt), err::kCorrupt);
+	EXPECT_EQ(rebuilt, 0u);
+}
+
+// RAID6: a block whose data element and the row's other data element are
+// damaged (P and Q intact) is rebuilt from P and Q together.
+TEST(MultiDeviceImage, Raid6BlockRebuiltFromPAndQ)
+{
+	ParityImages fs(4, "raid6");
+	u64 bytenr;
+	tree::Mapping mapping;
+	u32 nodesize;
+	fs.locate_fs_root(&bytenr, &mapping, &nodesize);
+	ASSERT_EQ(mapping.row_data, 2u);
+	u64 rebuilt = 0;
+	fs.damage(mapping.copies[0], nodesize / 2);
+	fs.damage(mapping.row[1 - mapping.row_target], nodesize / 4);
+	EXPECT_EQ(fs.read_fs_root(&rebuilt), 0);
+	EXPECT_EQ(rebuilt, 1u);
+}
+
+// Without the device of the fs tree root's data element, or without that
+// and P's, a RAID6 filesystem's blocks are rebuilt (from P, then from Q)
+// and the device is remembered as missing.
+TEST(MultiDeviceImage, Raid6WithOneOrTwoImagesAbsent)
+{
+	ParityImages raid6(4, "raid6");
+	u64 bytenr;
+	tree::Mapping mapping;
+	u32 nodesize;
+	raid6.locate_fs_root(&bytenr, &mapping, &nodesize);
+	const u64 data_devid = mapping.copies[0].devid;
+	const u64 p_devid = mapping.row[mapping.row_data].devid;
+	for (const auto& absent : {std::vector<u64>{data_devid}, std::vector<u64>{data_devid, p_devid}}) {
 		posix::ImageHost host;
-		auto fs = open_all(host);
-		ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
-		bytenr = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value().bytenr;
-		nodesize = fs.value()->super().nodesize;
-		mapping = fs.value()->map(bytenr, nodesize).value();
-		ASSERT_EQ(mapping.num_copies, 1u);
-		ASSERT_EQ(mapping.num_parity_sources, 2u);
-	}
-	damage(mapping.copies[0], nodesize);
-	{
-		posix::ImageHost host;
-		auto fs = open_all(host);
+		auto fs = raid6.open(host, absent);
 		ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
 		EXPECT_TRUE(tree::read_subvolume(*fs.value(), BTRFS_FS_TREE_OBJECTID).is_ok());
 		auto root = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value();
 		EXPECT_TRUE(fs.value()->read_block(tree::root_expectation(root)).is_ok());
-		EXPECT_EQ(fs.value()->stats().blocks_rebuilt, 1u);
+		EXPECT_GE(fs.value()->stats().blocks_rebuilt, 1u);
+		EXPECT_TRUE(fs.value()->is_missing_device(data_devid));
 	}
-	// The second source is P (the stripe after the data elements).
-	damage(mapping.parity_sources[1], nodesize);
-	{
-		posix::ImageHost host;
-		auto fs = open_all(host);
-		ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
+}
+
+// RAID0 has nothing to rebuild from: without an image, the first block on
+// it fails with ENODEV naming its device, whether that is while opening
+// (the chunk or root tree) or reading the fs tree.
+TEST(MultiDeviceImage, Raid0WithAnImageAbsentNamesTheDevice)
+{
+	ParityImages raid0(2, "raid0");
+	u64 bytenr;
+	tree::Mapping mapping;
+	u32 nodesize;
+	raid0.locate_fs_root(&bytenr, &mapping, &nodesize);
+	const u64 absent = mapping.copies[0].devid;
+	posix::ImageHost host;
+	auto fs = raid0.open(host, {absent});
+	Error error;
+	if (!fs.is_ok()) {
+		error = fs.error();
+	} else {
 		auto root = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value();
 		auto block = fs.value()->read_block(tree::root_expectation(root));
 		ASSERT_FALSE(block.is_ok());
-		EXPECT_EQ(block.error().errno_value, err::kCorrupt);
-		EXPECT_EQ(block.error().bytenr, bytenr);
-		EXPECT_EQ(fs.value()->stats().blocks_rebuilt, 0u);
+		error = block.error();
 	}
+	EXPECT_EQ(error.errno_value, err::kNoDevice) << error.cause;
+	EXPECT_EQ(error.devid, absent);
+	EXPECT_NE(error.bytenr, 0u);
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "module/core/support/bytes.h"
 #include "module/core/support/checked.h"
 #include "module/core/support/errno.h"
+#include "module/core/tree/raid_parity.h"
 
 namespace bsend::send {
 
@@ -23,16 +24,38 @@ Result<void> DiskFileData::read_raw(const ExtentPiece& piece, u64 logical, u8* b
 		usize part = contiguous < length ? static_cast<usize>(contiguous) : length;
 		auto mapping = TRY(fs_.map(logical, part));
 		int ret = -err::kIo;
-		for (u32 copy = 0; copy < mapping.num_copies && ret < 0; copy++)
+		u32 copy = 0;
+		for (; copy < mapping.num_copies && ret < 0; copy++)
 			ret = bsend_host_read(fs_.host(), mapping.copies[copy].devid, mapping.copies[copy].physical,
 					      buffer, part);
+		if (ret < 0 && mapping.row_data > 0 && rebuild_element(mapping, buffer, part))
+			ret = 0;
 		if (ret < 0)
-			return Error::make(-ret, "cannot read file data").at_ino(piece.ino).at_bytenr(logical);
+			return Error::make(-ret, "cannot read file data")
+				.at_ino(piece.ino)
+				.at_bytenr(logical)
+				.on_device(mapping.copies[copy - 1].devid);
 		logical += part;
 		buffer += part;
 		length -= part;
 	}
 	return {};
+}
+
+bool DiskFileData::rebuild_element(const tree::Mapping& mapping, u8* buffer, usize length)
+{
+	const u32 size = mapping.row_size();
+	if (!row_bytes_.resize((size + 1) * length).is_ok())
+		return false;
+	const u8* elements[tree::kMaxRowStripes] = {};
+	for (u32 s = 0; s < size; s++) {
+		u8* element = row_bytes_.data() + s * length;
+		if (s != mapping.row_target &&
+		    bsend_host_read(fs_.host(), mapping.row[s].devid, mapping.row[s].physical, element, length) == 0)
+			elements[s] = element;
+	}
+	const tree::RowShape shape{mapping.row_data, mapping.row_parity, mapping.row_target};
+	return tree::rebuild_data_element(shape, elements, length, buffer, row_bytes_.data() + size * length).is_ok();
 }
 
 Result<void> DiskFileData::decompress(const ExtentPiece& piece)

@@ -10,6 +10,7 @@ constexpr int kIo = 5;			// EIO
 constexpr int kNoMemory = 12;		// ENOMEM
 constexpr int kFault = 14;		// EFAULT
 constexpr int kCrossDevice = 18;	// EXDEV
+constexpr int kNoDevice = 19;		// ENODEV
 constexpr int kInvalid = 22;		// EINVAL
 constexpr int kFileTooBig = 27;		// EFBIG
 constexpr int kRange = 34;		// ERANGE

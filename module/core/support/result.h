@@ -17,15 +17,17 @@ struct Error {
 	u64 ino = 0;
 	u64 expected = 0;
 	u64 found = 0;
+	u64 devid = 0;	// the device involved, 0: none
 
 	static Error make(int errno_value, const char* cause) { return {errno_value, cause}; }
 	Error& at_bytenr(u64 value) { bytenr = value; return *this; }
 	Error& at_ino(u64 value) { ino = value; return *this; }
 	Error& mismatch(u64 want, u64 got) { expected = want; found = got; return *this; }
+	Error& on_device(u64 value) { devid = value; return *this; }
 
 	bsend_error to_c() const
 	{
-		return {-errno_value, cause, bytenr, ino, expected, found};
+		return {-errno_value, cause, bytenr, ino, expected, found, devid};
 	}
 };
 

@@ -225,13 +225,13 @@ Result<Mapping> ChunkMap::map(u64 logical, u64 length) const
 		row = element_nr / data_stripes;
 		u64 data_index = element_nr % data_stripes;
 		first = static_cast<u32>((row + data_index) % chunk.num_stripes);
-		// The other data elements and P (the stripe after the data).
-		if (data_stripes <= kMaxParitySources) {
-			for (u32 d = 0; d <= data_stripes; d++) {
-				if (d != data_index)
-					mapping.parity_sources[mapping.num_parity_sources++] =
-						stripes[(row + d) % chunk.num_stripes];
-			}
+		// The whole full stripe: data, P, then Q, rotated alike.
+		if (chunk.num_stripes <= kMaxRowStripes) {
+			mapping.row_data = data_stripes;
+			mapping.row_parity = parity_stripes(chunk.type);
+			mapping.row_target = static_cast<u32>(data_index);
+			for (u32 s = 0; s < chunk.num_stripes; s++)
+				mapping.row[s] = stripes[(row + s) % chunk.num_stripes];
 		}
 		break;
 	}
@@ -242,8 +242,8 @@ Result<Mapping> ChunkMap::map(u64 logical, u64 length) const
 	mapping.num_copies = copies;
 	for (u32 i = 0; i < copies; i++)
 		mapping.copies[i] = stripes[first + i];
-	for (u32 i = 0; i < copies + mapping.num_parity_sources; i++) {
-		Stripe& stripe = i < copies ? mapping.copies[i] : mapping.parity_sources[i - copies];
+	for (u32 i = 0; i < copies + mapping.row_size(); i++) {
+		Stripe& stripe = i < copies ? mapping.copies[i] : mapping.row[i - copies];
 		if (!checked_add(stripe.physical, within, &stripe.physical))
 			return Error::make(err::kCorrupt, "striped chunk offset out of range").at_bytenr(logical);
 	}

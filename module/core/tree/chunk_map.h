@@ -4,7 +4,7 @@
 // RAID1C3, RAID1C4), RAID0 and RAID10 (64 KiB stripe elements across the
 // devices, RAID10's in mirrored pairs), and RAID5 and RAID6 (the data
 // elements of each full stripe, its parity rotating across the devices).
-// A RAID5 or RAID6 block has one copy, and the stripes its P parity
+// A RAID5 or RAID6 block has one copy, and the full stripe its parity
 // rebuilds it from.
 #pragma once
 
@@ -28,19 +28,23 @@ constexpr u32 kMaxCopies = 4;
 // addresses run through a device for this long before the next device.
 constexpr u64 kStripeElementLength = 64 * 1024;
 
-// The most stripes a RAID5/6 block is rebuilt from (the other data
-// elements of its full stripe and P): chunks over more devices than this
-// are read without rebuild.
-constexpr u32 kMaxParitySources = 15;
+// The most stripes of a RAID5/6 full stripe that a block is rebuilt from:
+// chunks over more devices than this are read without rebuild.
+constexpr u32 kMaxRowStripes = 16;
 
 struct Mapping {
 	Stripe copies[kMaxCopies];
 	u32 num_copies = 0;
-	// RAID5/6: the other data elements of the range's full stripe and its
-	// P parity, at the same offset in their elements; their XOR is the
-	// range's data (P is the XOR of the data elements). Q is never read.
-	Stripe parity_sources[kMaxParitySources];
-	u32 num_parity_sources = 0;
+	// RAID5/6: the full stripe that holds the range, each stripe at the
+	// range's offset in its element: row_data data elements in logical
+	// order, then P, then (RAID6) Q; the range is data element row_target.
+	// row_data is 0 when there is no row to rebuild from.
+	Stripe row[kMaxRowStripes];
+	u32 row_data = 0;
+	u32 row_parity = 0;
+	u32 row_target = 0;
+
+	u32 row_size() const { return row_data + row_parity; }
 };
 
 class ChunkMap {

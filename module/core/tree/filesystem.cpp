@@ -3,6 +3,7 @@
 #include "module/core/support/bytes.h"
 #include "module/core/support/errno.h"
 #include "module/core/tree/path.h"
+#include "module/core/tree/raid_parity.h"
 #include "module/core/tree/subvolume.h"
 #include "module/core/tree/subvolume_watch.h"
 
@@ -149,7 +150,7 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 	auto mapping = TRY(chunks_.map(expect.bytenr, super_.nodesize));
 	Error last_error = Error::make(err::kIo, "no copy of the tree block").at_bytenr(expect.bytenr);
 	// Each copy in turn, then (RAID5/6) the block rebuilt from parity.
-	u32 attempts = mapping.num_copies + (mapping.num_parity_sources > 0 ? 1 : 0);
+	u32 attempts = mapping.num_copies + (mapping.row_data > 0 ? 1 : 0);
 	for (u32 i = 0; i < attempts; i++) {
 		bool rebuild = i == mapping.num_copies;
 		auto block = rebuild ? rebuild_from_parity(expect, mapping) : read_copy(expect, mapping.copies[i]);
@@ -162,9 +163,9 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 		}
 		if (block.error().errno_value == err::kNoMemory)
 			return block.error();
-		// A copy's own error says what was wrong with the block; a failed
-		// rebuild says less.
-		if (!rebuild)
+		// A copy's own error says what was wrong with the block, unless
+		// its device is missing and the rebuild found something else.
+		if (!rebuild || last_error.errno_value == err::kNoDevice)
 			last_error = block.error();
 	}
 	return last_error;
@@ -172,30 +173,94 @@ Result<BlockRef> Filesystem::read_block(const BlockExpectation& expect)
 
 Result<BlockRef> Filesystem::rebuild_from_parity(const BlockExpectation& expect, const Mapping& mapping)
 {
-	BlockBuffer bytes = TRY(buffers_->take());
-	BlockBuffer source = TRY(buffers_->take());
-	for (usize i = 0; i < bytes.size(); i++)
-		bytes.data()[i] = 0;
-	for (u32 s = 0; s < mapping.num_parity_sources; s++) {
-		const Stripe& stripe = mapping.parity_sources[s];
-		int ret = bsend_host_read(host_, stripe.devid, stripe.physical, source.data(), source.size());
-		if (ret < 0)
-			return Error::make(-ret, "cannot read a stripe to rebuild a tree block from parity")
-				.at_bytenr(expect.bytenr)
-				.mismatch(stripe.devid, stripe.physical);
-		for (usize i = 0; i < bytes.size(); i++)
-			bytes.data()[i] ^= source.data()[i];
+	const u32 size = mapping.row_size();
+	const RowShape shape{mapping.row_data, mapping.row_parity, mapping.row_target};
+	BlockBuffer read[kMaxRowStripes];
+	const u8* elements[kMaxRowStripes] = {};
+	Error unreadable;
+	u32 num_unreadable = 0;
+	for (u32 s = 0; s < size; s++) {
+		if (s == mapping.row_target)
+			continue;
+		read[s] = TRY(buffers_->take());
+		auto got = read_stripe(mapping.row[s], read[s]);
+		if (got.is_ok()) {
+			elements[s] = read[s].data();
+			continue;
+		}
+		if (got.error().errno_value == err::kNoMemory)
+			return got.error();
+		unreadable = got.error();
+		unreadable.at_bytenr(expect.bytenr);
+		num_unreadable++;
 	}
-	return check_block(expect, bsend::move(bytes));
+	BlockBuffer scratch = TRY(buffers_->take());
+	// As read first: P, or Q where P or another data element is unreadable.
+	// With all of a RAID6 row read, a block that still fails may have a
+	// bad P or a bad other data element beside it: Q rebuilds it without
+	// each of them in turn.
+	u32 tries = num_unreadable == 0 && mapping.row_parity == 2 ? mapping.row_data + 1 : 1;
+	Error last;
+	for (u32 t = 0; t < tries; t++) {
+		// Try t > 0 leaves out row element t - 1 (P for the target's own).
+		u32 left_out = t == 0 ? kMaxRowStripes : (t - 1 == mapping.row_target ? mapping.row_data : t - 1);
+		const u8* used[kMaxRowStripes];
+		for (u32 s = 0; s < size; s++)
+			used[s] = s == left_out ? nullptr : elements[s];
+		BlockBuffer bytes = TRY(buffers_->take());
+		auto rebuilt = rebuild_data_element(shape, used, bytes.size(), bytes.data(), scratch.data());
+		if (!rebuilt.is_ok()) {
+			if (num_unreadable)
+				return unreadable;
+			Error error = rebuilt.error();
+			return error.at_bytenr(expect.bytenr);
+		}
+		auto block = check_block(expect, bsend::move(bytes));
+		if (block.is_ok() || block.error().errno_value == err::kNoMemory)
+			return block;
+		last = block.error();
+	}
+	return last;
+}
+
+Result<void> Filesystem::read_stripe(const Stripe& stripe, BlockBuffer& bytes)
+{
+	int ret = bsend_host_read(host_, stripe.devid, stripe.physical, bytes.data(), bytes.size());
+	if (ret == -err::kNoDevice) {
+		note_missing_device(stripe.devid);
+		return Error::make(err::kNoDevice, "the device of a copy of the tree block is missing")
+			.on_device(stripe.devid);
+	}
+	if (ret < 0)
+		return Error::make(-ret, "cannot read tree block").on_device(stripe.devid).mismatch(0, stripe.physical);
+	return {};
 }
 
 Result<BlockRef> Filesystem::read_copy(const BlockExpectation& expect, const Stripe& copy)
 {
 	BlockBuffer bytes = TRY(buffers_->take());
-	int ret = bsend_host_read(host_, copy.devid, copy.physical, bytes.data(), bytes.size());
-	if (ret < 0)
-		return Error::make(-ret, "cannot read tree block").at_bytenr(expect.bytenr).mismatch(copy.devid, copy.physical);
+	auto got = read_stripe(copy, bytes);
+	if (!got.is_ok()) {
+		Error error = got.error();
+		return error.at_bytenr(expect.bytenr);
+	}
 	return check_block(expect, bsend::move(bytes));
+}
+
+void Filesystem::note_missing_device(u64 devid)
+{
+	if (is_missing_device(devid) || next_missing_ == kRememberedMissingDevices)
+		return;
+	missing_devices_[next_missing_++] = devid;
+}
+
+bool Filesystem::is_missing_device(u64 devid) const
+{
+	for (u64 missing : missing_devices_) {
+		if (missing == devid)
+			return true;
+	}
+	return false;
 }
 
 Result<void> Filesystem::check_first_key(const BlockExpectation& expect, const format::TreeBlockView& view)

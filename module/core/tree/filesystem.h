@@ -111,7 +111,8 @@ public:
 
 	// Reads ahead the blocks of `blocks` that are neither cached nor in
 	// flight, the first read_ahead_limit() of them, in one batch of host
-	// reads, each from its first copy, and waits for them.
+	// reads, each from its first copy on a device not found missing, and
+	// waits for them.
 	Result<void> read_ahead(Span<const BlockExpectation> blocks);
 
 	// The same, except that it returns once the reads are issued, for the
@@ -130,6 +131,9 @@ public:
 
 	// Whether the block is in a batch in flight.
 	bool is_in_flight(const BlockExpectation& expect) const;
+
+	// Whether a read from devid found it missing.
+	bool is_missing_device(u64 devid) const;
 
 	// Re-reads the primary superblock. Returns true when a newer commit is
 	// on disk, after reloading the chunk map from it and checking every
@@ -164,9 +168,17 @@ private:
 	// Every watched subvolume against the current commit.
 	Result<void> check_watched();
 	Result<BlockRef> read_copy(const BlockExpectation& expect, const Stripe& copy);
-	// The block as the XOR of the other stripes of its RAID5/6 full stripe
-	// and its P parity, validated.
+	// A block's worth of bytes from stripe; -ENODEV naming the device when
+	// the host has no such device.
+	Result<void> read_stripe(const Stripe& stripe, BlockBuffer& bytes);
+	// The block rebuilt from the rest of its RAID5/6 full stripe
+	// (raid_parity.h), validated: from P, or from Q where P or one more
+	// data element cannot be read; with a whole RAID6 row read, also
+	// leaving out P or each other data element in turn.
 	Result<BlockRef> rebuild_from_parity(const BlockExpectation& expect, const Mapping& mapping);
+	// Devices the host answered -ENODEV for (missing from a degraded
+	// mount): read-ahead takes another copy.
+	void note_missing_device(u64 devid);
 	// Validates the bytes read for expect: checksum, bytenr, fsid, level,
 	// generation, owner, layout. Fails with -EUCLEAN naming the mismatch.
 	Result<BlockRef> check_block(const BlockExpectation& expect, BlockBuffer bytes);
@@ -202,6 +214,11 @@ private:
 	// Oldest first.
 	UniquePtr<BlocksInFlight> in_flight_[kReadAheadBatchesInFlight];
 	ReaderStats stats_;
+	// The first devices found missing; more are not remembered, only read
+	// ahead in vain.
+	static constexpr u32 kRememberedMissingDevices = 8;
+	u64 missing_devices_[kRememberedMissingDevices] = {};
+	u32 next_missing_ = 0;
 	Vec<WatchedSubvolume> watched_;
 	// Set while check_watched() reads root items: a bad block there is
 	// reported, not recovered from with yet another refresh.

@@ -93,7 +93,11 @@ Result<bool> Filesystem::issue_read_ahead(Span<const BlockExpectation> blocks)
 		auto mapping = chunks_.map(expect.bytenr, super_.nodesize);
 		if (!mapping.is_ok() || mapping.value().num_copies == 0)
 			continue;
-		const Stripe& copy = mapping.value().copies[0];
+		// The first copy on a device that is there.
+		u32 first = 0;
+		while (first + 1 < mapping.value().num_copies && is_missing_device(mapping.value().copies[first].devid))
+			first++;
+		const Stripe& copy = mapping.value().copies[first];
 		BlockBuffer bytes = TRY(buffers_->take());
 		bsend_read_request request = {copy.devid, copy.physical, bytes.data(), bytes.size(), 0};
 		// Room was reserved: none of these pushes allocates.

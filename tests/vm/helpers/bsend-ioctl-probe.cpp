@@ -54,6 +54,8 @@ po::options_description probe_options()
 		 "device_count (default: the number of device fds)")
 		("device-ptr", po::value<std::string>(),
 		 "device_fds: this address instead of the array")
+		("missing-devices", po::value<std::string>(),
+		 "missing_devices (default 0)")
 		("send", po::value<std::string>(),
 		 "send_fd: this path opened O_WRONLY (default: /dev/null)")
 		("send-ro", po::value<std::string>(),
@@ -137,6 +139,9 @@ int probe(const po::variables_map &values)
 			number(values["device-count"].as<std::string>()));
 	if (values.count("device-ptr"))
 		args.device_fds = number(values["device-ptr"].as<std::string>());
+	if (values.count("missing-devices"))
+		args.missing_devices = static_cast<__u32>(
+			number(values["missing-devices"].as<std::string>()));
 
 	if (values.count("send-fd"))
 		args.send_fd = static_cast<__s64>(

@@ -30,7 +30,7 @@ int main(int argc, char** argv)
 		std::fprintf(stderr, "bsend-tree-stats: %s\n", devices.error().message.c_str());
 		return 1;
 	}
-	auto device_fds = sendctl::open_devices(devices.value());
+	auto device_fds = sendctl::open_devices(devices.value().present);
 	if (!device_fds.ok()) {
 		std::fprintf(stderr, "bsend-tree-stats: %s\n", device_fds.error().message.c_str());
 		return 1;
@@ -47,6 +47,7 @@ int main(int argc, char** argv)
 	args.subvol_fd = subvol.get();
 	args.device_count = static_cast<__u32>(fds.size());
 	args.device_fds = reinterpret_cast<uintptr_t>(fds.data());
+	args.missing_devices = static_cast<__u32>(devices.value().missing.size());
 	args.tree_id = argc == 3 ? std::strtoull(argv[2], nullptr, 0) : 0;
 	if (ioctl(control.get(), BSEND_IOC_TREE_STATS, &args) != 0) {
 		std::fprintf(stderr, "bsend-tree-stats: BSEND_IOC_TREE_STATS: %s\n", std::strerror(errno));
