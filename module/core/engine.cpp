@@ -2,6 +2,7 @@
 // arguments into engine types and Results back into errnos.
 #include "module/core/platform.h"
 #include "module/core/tree/device_super.h"
+#include "module/core/send/disk_file_data.h"
 #include "module/core/send/full_send.h"
 #include "module/core/send/incremental_send.h"
 #include "module/core/send/memory_budget.h"
@@ -16,6 +17,10 @@
 using namespace bsend;
 
 namespace {
+
+// Stream versions written: v1 now; v2 once its commands exist.
+constexpr u32 kProtoMin = 1;
+constexpr u32 kProtoMax = 1;
 
 Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id, bsend_host_send* control)
 {
@@ -93,10 +98,13 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	stream::Sink& sink = dry_run ? static_cast<stream::Sink&>(discard_sink) : host_sink;
 	if (!dry_run)
 		TRY(host_sink.init());
-	auto writer = TRY(stream::StreamWriter::create(sink, params.version));
+	auto writer = TRY(stream::StreamWriter::create(sink, params.version ? params.version : kProtoMax));
 	send::HostFileData host_data(files, params.subvolume);
+	send::DiskFileData disk_data(*fs);
 	send::PlaceholderFileData placeholder_data;
-	send::FileData& data = dry_run ? static_cast<send::FileData&>(placeholder_data) : host_data;
+	send::FileData& data = dry_run ? static_cast<send::FileData&>(placeholder_data)
+				 : files ? static_cast<send::FileData&>(host_data)
+					 : disk_data;
 	send::SendOptions options;
 	options.subvolume = params.subvolume;
 	options.parent = params.parent;
@@ -121,10 +129,6 @@ Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out
 	stats.newer_commits = fs->stats().newer_commits;
 	return stats;
 }
-
-// Stream versions written: v1 now; v2 once its commands exist.
-constexpr u32 kProtoMin = 1;
-constexpr u32 kProtoMax = 1;
 
 } // namespace
 

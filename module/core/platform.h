@@ -254,8 +254,8 @@ struct bsend_send_params {
 	uint64_t parent;	/* tree id of the read-only parent; 0: full */
 	const uint64_t *clone_sources;	/* tree ids that data may be cloned from */
 	uint64_t clone_source_count;
-	uint64_t flags;		/* BTRFS_SEND_FLAG_* */
-	uint32_t version;	/* stream version */
+	uint64_t flags;		/* BTRFS_SEND_FLAG_*, BSEND_SEND_FLAG_DRY_RUN */
+	uint32_t version;	/* stream version; 0: bsend_engine_proto_max() */
 	uint64_t memory_budget;	/* bytes the send may hold; 0: the default */
 };
 
@@ -270,11 +270,16 @@ struct bsend_send_stats {
 /*
  * Sends the subvolume, in full or (with params->parent) as the changes from
  * the parent: reads the committed trees through fs, file data through
- * files, writes the stream to out. -EPERM when the subvolume, the parent or
- * a clone source is not read-only, -ENOENT when one does not exist. Clone
- * sources are checked, and not used yet: data is written, never cloned.
- * With BSEND_SEND_FLAG_DRY_RUN in params->flags, neither files nor out is
- * used (both may be NULL) and stats tell what would have been written.
+ * files, writes the stream to out. The one entry of every host: the kernel
+ * glue's BSEND_IOC_SEND and sendctl send --image. -EPERM when the
+ * subvolume, the parent or a clone source is not read-only, -ENOENT when
+ * one does not exist; -ESTALE when one of them changed in a newer commit
+ * and that explains the failure. Data is cloned from the clone sources.
+ * files NULL (an offline host, which has no page cache): file data is read
+ * from the extents' blocks with bsend_host_read() and decompressed with
+ * bsend_host_decompress(). With BSEND_SEND_FLAG_DRY_RUN in params->flags,
+ * neither files nor out is used (both may be NULL) and stats tell what
+ * would have been written.
  */
 int bsend_engine_send(struct bsend_host_fs *fs, struct bsend_host_out *out,
 			   struct bsend_host_files *files,
