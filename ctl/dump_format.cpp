@@ -206,11 +206,28 @@ std::string DumpFormatter::format(const Command &command)
 		return line("update_extent", full(path),
 			    "offset=" + number(command, BSEND_SEND_A_FILE_OFFSET) +
 				    " len=" + number(command, BSEND_SEND_A_SIZE));
+	case BSEND_SEND_C_FALLOCATE:
+		return line("fallocate", full(path),
+			    "mode=" + std::to_string(static_cast<int>(command.u32(BSEND_SEND_A_FALLOCATE_MODE))) +
+				    " offset=" + number(command, BSEND_SEND_A_FILE_OFFSET) +
+				    " len=" + number(command, BSEND_SEND_A_SIZE));
+	case BSEND_SEND_C_FILEATTR:
+		// btrfs receive --dump prints the flags in decimal after "0x".
+		return line("fileattr", full(path), "fileattr=0x" + number(command, BSEND_SEND_A_FILEATTR));
+	case BSEND_SEND_C_ENCODED_WRITE:
+		return line("encoded_write", full(path),
+			    "offset=" + number(command, BSEND_SEND_A_FILE_OFFSET) +
+				    " len=" + std::to_string(command.bytes(BSEND_SEND_A_DATA).size()) +
+				    " unencoded_file_len=" + number(command, BSEND_SEND_A_UNENCODED_FILE_LEN) +
+				    " unencoded_len=" + number(command, BSEND_SEND_A_UNENCODED_LEN) +
+				    " unencoded_offset=" + number(command, BSEND_SEND_A_UNENCODED_OFFSET) +
+				    " compression=" + std::to_string(command.u32(BSEND_SEND_A_COMPRESSION)) +
+				    " encryption=" + std::to_string(command.u32(BSEND_SEND_A_ENCRYPTION)));
 	case BSEND_SEND_C_END:
 		return "";
 	}
-	// The reader refuses commands v1 does not define; should one appear
-	// anyway, name it rather than drop it.
+	// The reader refuses commands v1 and v2 do not define; should one
+	// appear anyway, name it rather than drop it.
 	const char *name = stream::command_name(command.number());
 	return line(name ? name : "unknown", full(path), "");
 }

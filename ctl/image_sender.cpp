@@ -44,6 +44,11 @@ std::uint64_t subvolume_id(const std::string &digits)
 
 Result<SendSummary> send_image(const SendOptions &options)
 {
+	const StreamRequest request = stream_request(options, 0, 1);
+	if (request.version > bsend_engine_proto_max())
+		return Error{EPROTO, "requested version " + std::to_string(request.version) +
+					     " but bsend writes at most version " +
+					     std::to_string(bsend_engine_proto_max())};
 	bsend::posix::ImageHost image;
 	for (const std::string &path : options.images) {
 		if (int ret = image.open(path); ret < 0)
@@ -64,7 +69,6 @@ Result<SendSummary> send_image(const SendOptions &options)
 	const std::uint64_t parent = subvolume_id(options.parent);
 	if (parent)
 		clone_roots.push_back(parent);
-	const StreamRequest request = stream_request(options, 0, 1);
 	bsend_send_params params = {};
 	params.subvolume = subvolume_id(options.image_subvol);
 	params.parent = parent;

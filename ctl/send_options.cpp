@@ -207,9 +207,8 @@ Result<SendOptions> parse_send_options(const std::vector<std::string> &args)
 				return Error{0, "--memory-budget takes a number of bytes"};
 			options.memory_budget = std::strtoull(text.c_str(), nullptr, 10);
 		}
-		if (options.compressed_data || (options.proto && *options.proto > 1))
-			return Error{0, "--image writes stream version 1 only"
-					" for now"};
+		if (options.compressed_data)
+			return Error{0, "--image does not support --compressed-data yet"};
 		return options;
 	}
 	if (!options.image_subvol.empty())

@@ -179,9 +179,14 @@ int SendRun::check_protocol()
 		note(kLogInfo, "Mode NO_FILE_DATA enabled");
 	// What the module writes stands for what btrfs reads from
 	// /sys/fs/btrfs/features/send_stream_version: 1 when unknown.
+	// Whether it honours compressed data stands for btrfs's
+	// /sys/fs/btrfs/features/send_stream_version being 2 or more.
 	std::uint32_t supported = 1;
-	if (auto info = query_module_info(); info.ok())
+	bool compressed_supported = false;
+	if (auto info = query_module_info(); info.ok()) {
 		supported = info.value().proto_max;
+		compressed_supported = info.value().send_flags & BTRFS_SEND_FLAG_COMPRESSED;
+	}
 	proto_ = options_.proto.value_or(kDefaultProto);
 	if (supported == 1 && proto_ > supported)
 		return fail("requested version " + std::to_string(proto_) +
@@ -191,7 +196,7 @@ int SendRun::check_protocol()
 			proto_ = 2;
 		if (proto_ == 1)
 			return fail("--compressed-data requires protocol version >= 2 (requested 1)");
-		if (proto_ == 0 && supported < 2)
+		if (!compressed_supported)
 			return fail("kernel does not support --compressed-data");
 	}
 	note(kLogInfo, "Protocol version requested: " + std::to_string(proto_) + " (supported " +

@@ -18,9 +18,14 @@ namespace {
 constexpr size_t kStreamHeaderBytes = sizeof(bsend_stream_header);
 constexpr size_t kCommandHeaderBytes = sizeof(bsend_cmd_header);
 constexpr size_t kAttributeHeaderBytes = sizeof(bsend_tlv_header);
-// The attribute bytes of the largest command a v1 stream may hold.
-constexpr size_t kMaxAttributeBytes = BSEND_SEND_BUF_SIZE_V1 - kCommandHeaderBytes;
-constexpr uint32_t kVersion = 1;
+// v2's DATA attribute header: its type, no length.
+constexpr size_t kDataTypeBytes = sizeof(uint16_t);
+
+// The attribute bytes of the largest command a stream of version may hold.
+size_t max_attribute_bytes(uint32_t version)
+{
+	return (version == 1 ? BSEND_SEND_BUF_SIZE_V1 : BSEND_SEND_BUF_SIZE_V2) - kCommandHeaderBytes;
+}
 
 uint16_t load_le16(const uint8_t* bytes)
 {
@@ -75,6 +80,12 @@ std::string_view Command::bytes(uint16_t attribute) const
 		return {};
 	const Slot& slot = slots_[attribute];
 	return std::string_view(reinterpret_cast<const char*>(payload_.data()) + slot.offset, slot.length);
+}
+
+uint32_t Command::u32(uint16_t attribute) const
+{
+	std::string_view value = bytes(attribute);
+	return value.size() == 4 ? load_le32(reinterpret_cast<const uint8_t*>(value.data())) : 0;
 }
 
 uint64_t Command::u64(uint16_t attribute) const
@@ -162,9 +173,10 @@ Result<bool> StreamReader::read_stream_header()
 	if (std::memcmp(header, BSEND_STREAM_MAGIC, sizeof(BSEND_STREAM_MAGIC)) != 0)
 		return malformed("bad magic: not a btrfs send stream " + place);
 	uint32_t version = load_le32(header + offsetof(bsend_stream_header, version));
-	if (version != kVersion)
+	if (version < 1 || version > kMaxStreamVersion)
 		return malformed("unsupported stream version " + std::to_string(version) +
-				 ": only version 1 is supported " + place);
+				 ": versions 1 and 2 are supported " + place);
+	version_ = version;
 	streams_++;
 	in_stream_ = true;
 	last_read_ = "the stream header at byte " + std::to_string(at);
@@ -191,16 +203,18 @@ Result<Command> StreamReader::read_command()
 	uint16_t number = load_le16(header + offsetof(bsend_cmd_header, cmd));
 	uint32_t stored_crc = load_le32(header + offsetof(bsend_cmd_header, crc));
 	std::string place = describe_command(index, number, at);
-	if (length > kMaxAttributeBytes)
+	if (length > max_attribute_bytes(version_))
 		return malformed("command too long: " + std::to_string(length) +
-				 " attribute bytes, a v1 command holds at most " +
-				 std::to_string(kMaxAttributeBytes) + " (" + place + ")");
+				 " attribute bytes, a v" + std::to_string(version_) +
+				 " command holds at most " + std::to_string(max_attribute_bytes(version_)) +
+				 " (" + place + ")");
 
 	Command command;
 	command.number_ = number;
 	command.index_ = index;
 	command.offset_ = at;
 	command.stream_ = streams_ - 1;
+	command.version_ = version_;
 	command.payload_.resize(length);
 	got = read_up_to(command.payload_.data(), length);
 	if (!got.ok())
@@ -222,6 +236,9 @@ Result<Command> StreamReader::read_command()
 	last_read_ = place;
 	if (!command_name(number))
 		return malformed("unknown command " + std::to_string(number) + " (" + place + ")");
+	if (command_version(number) > version_)
+		return malformed(std::string("command ") + command_name(number) + " is not in stream version " +
+				 std::to_string(version_) + " (" + place + ")");
 	if (auto parsed = parse_attributes(command); !parsed.ok())
 		return parsed.error();
 	if (auto complete = check_required(command); !complete.ok())
@@ -237,11 +254,23 @@ Status StreamReader::parse_attributes(Command& command)
 	while (pos < length) {
 		std::string at = " at byte " + std::to_string(command.offset_ + kCommandHeaderBytes + pos);
 		std::string place = " (" + command.where() + ")";
-		if (length - pos < kAttributeHeaderBytes)
+		if (length - pos < kDataTypeBytes)
 			return malformed("attribute header" + at + " overruns its command: " +
 					 std::to_string(length - pos) + " of " +
 					 std::to_string(kAttributeHeaderBytes) + " bytes" + place);
 		uint16_t type = load_le16(data + pos + offsetof(bsend_tlv_header, tlv_type));
+		if (type == BSEND_SEND_A_DATA && command.version_ >= 2) {
+			// No length: the data runs to the end of the command.
+			Command::Slot& slot = command.slots_[type];
+			slot.offset = static_cast<uint32_t>(pos + kDataTypeBytes);
+			slot.length = static_cast<uint32_t>(length - pos - kDataTypeBytes);
+			slot.present = true;
+			break;
+		}
+		if (length - pos < kAttributeHeaderBytes)
+			return malformed("attribute header" + at + " overruns its command: " +
+					 std::to_string(length - pos) + " of " +
+					 std::to_string(kAttributeHeaderBytes) + " bytes" + place);
 		uint16_t value_length = load_le16(data + pos + offsetof(bsend_tlv_header, tlv_len));
 		const char* name = attribute_name(type);
 		if (!name)

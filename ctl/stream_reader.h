@@ -1,7 +1,8 @@
-// Reads a version 1 send stream (uapi/bsend_stream.h) command by command,
-// strictly: the magic and version of every stream header, each command's
-// length and crc32c, the framing and size of every attribute, and the
-// attributes each command must carry. Knows nothing of what commands do;
+// Reads version 1 and 2 send streams (uapi/bsend_stream.h) command by
+// command, strictly: the magic and version of every stream header, each
+// command's length and crc32c, the framing and size of every attribute (in
+// v2, DATA without a length, last), the commands the stream's version
+// has, and the attributes each command must carry. Knows nothing of what commands do;
 // an applier or a dump prints or performs them.
 //
 //	StreamReader reader(fd);
@@ -47,9 +48,11 @@ public:
 	uint64_t index() const { return index_; }	// 1 for the first command of the input
 	uint64_t offset() const { return offset_; }	// input byte of the command header
 	uint32_t stream() const { return stream_; }	// 0 for the first stream of the input
+	uint32_t version() const { return version_; }	// of the command's stream
 
 	bool has(uint16_t attribute) const;
 	std::string_view bytes(uint16_t attribute) const;
+	uint32_t u32(uint16_t attribute) const;
 	uint64_t u64(uint16_t attribute) const;
 	Uuid uuid(uint16_t attribute) const;
 	Timespec timespec(uint16_t attribute) const;
@@ -62,7 +65,7 @@ private:
 
 	struct Slot {
 		uint32_t offset = 0;	// into payload_
-		uint16_t length = 0;
+		uint32_t length = 0;	// v2's DATA may be longer than 64 KiB
 		bool present = false;
 	};
 
@@ -70,8 +73,9 @@ private:
 	uint64_t index_ = 0;
 	uint64_t offset_ = 0;
 	uint32_t stream_ = 0;
+	uint32_t version_ = 0;
 	std::vector<uint8_t> payload_;	// the attribute bytes after the command header
-	std::array<Slot, BSEND_SEND_A_MAX_V1 + 1> slots_{};
+	std::array<Slot, BSEND_SEND_A_MAX_V2 + 1> slots_{};
 };
 
 class StreamReader {
@@ -100,6 +104,7 @@ private:
 	uint32_t streams_ = 0;
 	uint64_t commands_ = 0;
 	bool in_stream_ = false;	// a header was read and its END was not
+	uint32_t version_ = 0;		// of the stream being read
 	std::string last_read_;		// "command #5 WRITE at byte 250", for messages
 };
 

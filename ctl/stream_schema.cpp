@@ -18,7 +18,7 @@ struct AttributeSchema {
 	AttributeKind kind;
 };
 
-// The v1 commands, with what btrfs receive reads of each.
+// The v1 and v2 commands, with what btrfs receive reads of each.
 const CommandSchema kCommands[] = {
 	{BSEND_SEND_C_SUBVOL, "SUBVOL", {BSEND_SEND_A_PATH, BSEND_SEND_A_UUID, BSEND_SEND_A_CTRANSID}},
 	{BSEND_SEND_C_SNAPSHOT, "SNAPSHOT",
@@ -51,9 +51,16 @@ const CommandSchema kCommands[] = {
 	{BSEND_SEND_C_END, "END", {}},
 	{BSEND_SEND_C_UPDATE_EXTENT, "UPDATE_EXTENT",
 		{BSEND_SEND_A_PATH, BSEND_SEND_A_FILE_OFFSET, BSEND_SEND_A_SIZE}},
+	// Version 2. ENCODED_WRITE's COMPRESSION and ENCRYPTION default to none.
+	{BSEND_SEND_C_FALLOCATE, "FALLOCATE",
+		{BSEND_SEND_A_PATH, BSEND_SEND_A_FALLOCATE_MODE, BSEND_SEND_A_FILE_OFFSET, BSEND_SEND_A_SIZE}},
+	{BSEND_SEND_C_FILEATTR, "FILEATTR", {BSEND_SEND_A_PATH, BSEND_SEND_A_FILEATTR}},
+	{BSEND_SEND_C_ENCODED_WRITE, "ENCODED_WRITE",
+		{BSEND_SEND_A_PATH, BSEND_SEND_A_FILE_OFFSET, BSEND_SEND_A_UNENCODED_FILE_LEN,
+		BSEND_SEND_A_UNENCODED_LEN, BSEND_SEND_A_UNENCODED_OFFSET, BSEND_SEND_A_DATA}},
 };
 
-// The v1 attributes.
+// The v1 and v2 attributes.
 const AttributeSchema kAttributes[] = {
 	{BSEND_SEND_A_UUID, "UUID", AttributeKind::kUuid},
 	{BSEND_SEND_A_CTRANSID, "CTRANSID", AttributeKind::kU64},
@@ -79,6 +86,13 @@ const AttributeSchema kAttributes[] = {
 	{BSEND_SEND_A_CLONE_PATH, "CLONE_PATH", AttributeKind::kBytes},
 	{BSEND_SEND_A_CLONE_OFFSET, "CLONE_OFFSET", AttributeKind::kU64},
 	{BSEND_SEND_A_CLONE_LEN, "CLONE_LEN", AttributeKind::kU64},
+	{BSEND_SEND_A_FALLOCATE_MODE, "FALLOCATE_MODE", AttributeKind::kU32},
+	{BSEND_SEND_A_FILEATTR, "FILEATTR", AttributeKind::kU64},
+	{BSEND_SEND_A_UNENCODED_FILE_LEN, "UNENCODED_FILE_LEN", AttributeKind::kU64},
+	{BSEND_SEND_A_UNENCODED_LEN, "UNENCODED_LEN", AttributeKind::kU64},
+	{BSEND_SEND_A_UNENCODED_OFFSET, "UNENCODED_OFFSET", AttributeKind::kU64},
+	{BSEND_SEND_A_COMPRESSION, "COMPRESSION", AttributeKind::kU32},
+	{BSEND_SEND_A_ENCRYPTION, "ENCRYPTION", AttributeKind::kU32},
 };
 
 const uint16_t kNoAttributes[1] = {BSEND_SEND_A_UNSPEC};
@@ -107,6 +121,13 @@ const char* command_name(uint16_t command)
 	return schema ? schema->name : nullptr;
 }
 
+uint32_t command_version(uint16_t command)
+{
+	if (!find_command(command))
+		return 0;
+	return command <= BSEND_SEND_C_MAX_V1 ? 1 : 2;
+}
+
 const char* attribute_name(uint16_t attribute)
 {
 	const AttributeSchema* schema = find_attribute(attribute);
@@ -122,6 +143,8 @@ AttributeKind attribute_kind(uint16_t attribute)
 size_t fixed_size(AttributeKind kind)
 {
 	switch (kind) {
+	case AttributeKind::kU32:
+		return 4;
 	case AttributeKind::kU64:
 		return 8;
 	case AttributeKind::kUuid:

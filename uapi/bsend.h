@@ -24,6 +24,12 @@
  */
 #define BSEND_SEND_FLAG_DRY_RUN (1ULL << 32)
 #define BSEND_SEND_FLAG_MASK (BTRFS_SEND_FLAG_MASK | BSEND_SEND_FLAG_DRY_RUN)
+/*
+ * The flags this module honours, which GET_INFO reports: all it knows but
+ * BTRFS_SEND_FLAG_COMPRESSED, until it writes ENCODED_WRITE.
+ */
+#define BSEND_SEND_FLAGS_HONOURED \
+	(BSEND_SEND_FLAG_MASK & ~(__u64)BTRFS_SEND_FLAG_COMPRESSED)
 
 /* Bounds on the arrays a caller may pass. */
 #define BSEND_MAX_DEVICES 256
@@ -44,6 +50,7 @@
  *   EPROTO      BTRFS_SEND_FLAG_VERSION with a version above the highest one
  *               the module writes (BSEND_ATTR_PROTO_MAX of GET_INFO)
  *   EINVAL      BTRFS_SEND_FLAG_COMPRESSED with a stream version below 2
+ *   EOPNOTSUPP  a flag outside BSEND_SEND_FLAGS_HONOURED (compressed data)
  *   EINVAL      clone_sources_count > BSEND_MAX_CLONE_SOURCES
  *   EFAULT      clone_sources cannot be read
  *   EINVAL      device_count is 0, or device_count + missing_devices is
@@ -238,7 +245,7 @@ enum bsend_genl_attr {
 	BSEND_ATTR_MODULE_VERSION,	/* string */
 	BSEND_ATTR_PROTO_MIN,		/* u32: lowest stream version written */
 	BSEND_ATTR_PROTO_MAX,		/* u32: highest stream version written */
-	BSEND_ATTR_SEND_FLAGS,		/* u64: BTRFS_SEND_FLAG_* accepted */
+	BSEND_ATTR_SEND_FLAGS,		/* u64: BSEND_SEND_FLAGS_HONOURED */
 	BSEND_ATTR_ALLOCATIONS,		/* u64: module allocations outstanding */
 	BSEND_ATTR_SEND_ID,		/* u64: a send in flight */
 	BSEND_ATTR_PID,			/* u32: the process that runs it */

@@ -43,6 +43,14 @@ struct bsend_tlv_header {
 #define BSEND_SEND_BUF_SIZE_V1 (64 * 1024)
 /* The most file data one v1 WRITE command carries. */
 #define BSEND_SEND_READ_SIZE (48 * 1024)
+/*
+ * The same for v2 and later: 16 KiB for the command's other attributes and
+ * 128 KiB (BTRFS_MAX_COMPRESSED) of data. Since v2 the DATA attribute has
+ * no tlv_len: it is the command's last attribute and runs to its end, so
+ * a command may exceed 64 KiB.
+ */
+#define BSEND_SEND_BUF_SIZE_V2 (144 * 1024)
+#define BSEND_SEND_READ_SIZE_V2 (128 * 1024)
 
 enum bsend_send_cmd {
 	BSEND_SEND_C_UNSPEC = 0,

@@ -18,9 +18,10 @@ using namespace bsend;
 
 namespace {
 
-// Stream versions written: v1 now; v2 once its commands exist.
+// Stream versions written: v1, and v2's framing (DATA last without a
+// length, 128 KiB WRITEs, OTIME in UTIMES).
 constexpr u32 kProtoMin = 1;
-constexpr u32 kProtoMax = 1;
+constexpr u32 kProtoMax = 2;
 
 Result<bsend_tree_stats> walk_tree(bsend_host_fs* host, u64 tree_id, bsend_host_send* control)
 {
@@ -82,6 +83,9 @@ Error explain_failure(tree::Filesystem& fs, const Error& error)
 Result<bsend_send_stats> send_subvolume(bsend_host_fs* host, bsend_host_out* out, bsend_host_files* files,
 					bsend_host_send* control, const bsend_send_params& params)
 {
+	// ENCODED_WRITE comes with protocol v2 part 2; until then it is refused.
+	if (params.flags & BTRFS_SEND_FLAG_COMPRESSED)
+		return Error::make(err::kNotSupported, "compressed data (ENCODED_WRITE) is not supported");
 	const send::BudgetShares shares = send::share_budget(params.memory_budget);
 	auto fs = TRY(tree::Filesystem::open(host, shares.block_cache_bytes));
 	TRY(watch_readonly(*fs, params.subvolume, "subvolume is not read-only"));

@@ -52,7 +52,8 @@ static int bsend_genl_get_info(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_string(reply, BSEND_ATTR_MODULE_VERSION, BSEND_VERSION) ||
 	    nla_put_u32(reply, BSEND_ATTR_PROTO_MIN, bsend_engine_proto_min()) ||
 	    nla_put_u32(reply, BSEND_ATTR_PROTO_MAX, bsend_engine_proto_max()) ||
-	    nla_put_u64_64bit(reply, BSEND_ATTR_SEND_FLAGS, BSEND_SEND_FLAG_MASK,
+	    nla_put_u64_64bit(reply, BSEND_ATTR_SEND_FLAGS,
+			      BSEND_SEND_FLAGS_HONOURED,
 			      BSEND_ATTR_UNSPEC) ||
 	    nla_put_u64_64bit(reply, BSEND_ATTR_ALLOCATIONS,
 			      bsend_alloc_outstanding(), BSEND_ATTR_UNSPEC) ||

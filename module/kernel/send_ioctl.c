@@ -57,6 +57,8 @@ static int check_flags(const struct bsend_ioctl_send_args *args)
 	}
 	if ((args->flags & BTRFS_SEND_FLAG_COMPRESSED) && proto < 2)
 		return -EINVAL;
+	if (args->flags & ~(u64)BSEND_SEND_FLAGS_HONOURED)
+		return -EOPNOTSUPP;
 	return 0;
 }
 

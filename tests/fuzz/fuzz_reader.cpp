@@ -1,7 +1,8 @@
 // Fuzz target: the committed-tree reader and the full send over a mutated
 // image. It opens the filesystem (superblock, system chunk array, chunk
 // tree), walks every tree the root tree names, moves a path forward and back
-// through each, then sends the top-level subvolume as sendctl --image does.
+// through each, then sends the top-level subvolume with the engine's full
+// send (past the read-only check of sendctl --image, which it would fail).
 // Anything but a clean error or success is a bug: a crash, a sanitizer
 // report, or memory still allocated at the end.
 #include <cstdint>
@@ -55,7 +56,7 @@ Result<void> exercise(tree::Filesystem& fs)
 	return {};
 }
 
-// A whole full send of the top-level subvolume, as sendctl --image does.
+// A whole full send of the top-level subvolume, as sendctl --image makes one.
 void send_top_level(tree::Filesystem& fs)
 {
 	fuzz::BoundedSink sink;

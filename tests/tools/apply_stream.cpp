@@ -142,7 +142,7 @@ Status StreamApplier::apply(const Command& command)
 		// Only sent with BTRFS_SEND_FLAG_NO_FILE_DATA: nothing to write.
 		return sendctl::success();
 	default:
-		// The reader passes only v1 commands.
+		// v2's FALLOCATE, FILEATTR and ENCODED_WRITE: not applied here.
 		return refused(command, EINVAL, "unexpected command");
 	}
 }

@@ -284,11 +284,32 @@ std::vector<MalformedCase> malformed_cases()
 	}
 	{
 		RawStream s;
-		s.header(std::string("btrfs-stream\0", 13), 2);
+		s.header(std::string("btrfs-stream\0", 13), 3);
 		s.subvol();
 		s.end();
 		cases.push_back({"UnsupportedVersion", s.bytes,
-				 "unsupported stream version 2: only version 1 is supported (stream header at byte 0)"});
+				 "unsupported stream version 3: versions 1 and 2 are supported (stream header at byte 0)"});
+	}
+	{
+		RawStream s;
+		s.header();
+		s.subvol();
+		s.command(BSEND_SEND_C_FILEATTR, tlv(BSEND_SEND_A_PATH, "x") + tlv_u64(BSEND_SEND_A_FILEATTR, 16));
+		s.end();
+		cases.push_back({"Version2CommandInVersion1", s.bytes,
+				 "command FILEATTR is not in stream version 1 (command #2 FILEATTR at byte 67)"});
+	}
+	{
+		RawStream s;
+		s.header(std::string("btrfs-stream\0", 13), 2);
+		s.subvol();
+		s.command(BSEND_SEND_C_FALLOCATE, tlv(BSEND_SEND_A_PATH, "x") +
+							  tlv(BSEND_SEND_A_FALLOCATE_MODE, le(3, 8)) +
+							  tlv_u64(BSEND_SEND_A_FILE_OFFSET, 0) +
+							  tlv_u64(BSEND_SEND_A_SIZE, 4096));
+		s.end();
+		cases.push_back({"U32AttributeOfEightBytes", s.bytes,
+				 "attribute FALLOCATE_MODE has 8 bytes, expected 4 (command #2 FALLOCATE at byte 67)"});
 	}
 	return cases;
 }
@@ -483,7 +504,8 @@ void expect_agreement(const std::string &file, size_t min_lines)
 // Writes commands with bsend's own writer; a writer failure fails the test.
 class Writer {
 public:
-	Writer() : writer_(bsend::stream::StreamWriter::create(sink_, 1).release_value())
+	explicit Writer(uint32_t version = 1)
+		: writer_(bsend::stream::StreamWriter::create(sink_, version).release_value())
 	{
 		check(writer_.write_header());
 	}
@@ -502,6 +524,12 @@ public:
 	{
 		check(writer_.put_bytes(attribute, bsend::Bytes(reinterpret_cast<const uint8_t *>(value.data()),
 							       value.size())));
+		return *this;
+	}
+	Writer &u32(uint16_t attribute, uint32_t value)
+	{
+		uint8_t bytes[4] = {uint8_t(value), uint8_t(value >> 8), uint8_t(value >> 16), uint8_t(value >> 24)};
+		check(writer_.put_bytes(attribute, bsend::Bytes(bytes, sizeof(bytes))));
 		return *this;
 	}
 	Writer &u64(uint16_t attribute, uint64_t value)
@@ -591,6 +619,41 @@ std::string snapshot_stream()
 	return w.stream();
 }
 
+// A v2 stream: 128 KiB of DATA without a length, OTIME in UTIMES, and the
+// v2 commands.
+std::string version2_stream()
+{
+	Writer w(2);
+	w.begin(BSEND_SEND_C_SUBVOL).path(BSEND_SEND_A_PATH, "v2 snap").uuid(BSEND_SEND_A_UUID, kSubvolUuid)
+		.u64(BSEND_SEND_A_CTRANSID, 42).end();
+	w.begin(BSEND_SEND_C_MKFILE).path(BSEND_SEND_A_PATH, "o257-0-0").u64(BSEND_SEND_A_INO, 257).end();
+	w.begin(BSEND_SEND_C_WRITE).path(BSEND_SEND_A_PATH, "o257-0-0").u64(BSEND_SEND_A_FILE_OFFSET, 0)
+		.bytes(BSEND_SEND_A_DATA, std::string(BSEND_SEND_READ_SIZE_V2, 'd')).end();
+	w.begin(BSEND_SEND_C_FALLOCATE).path(BSEND_SEND_A_PATH, "o257-0-0").u32(BSEND_SEND_A_FALLOCATE_MODE, 3)
+		.u64(BSEND_SEND_A_FILE_OFFSET, 4096).u64(BSEND_SEND_A_SIZE, 8192).end();
+	w.begin(BSEND_SEND_C_FILEATTR).path(BSEND_SEND_A_PATH, "o257-0-0").u64(BSEND_SEND_A_FILEATTR, 0x110).end();
+	w.begin(BSEND_SEND_C_ENCODED_WRITE).path(BSEND_SEND_A_PATH, "o257-0-0").u64(BSEND_SEND_A_FILE_OFFSET, 131072)
+		.u64(BSEND_SEND_A_UNENCODED_FILE_LEN, 65536).u64(BSEND_SEND_A_UNENCODED_LEN, 131072)
+		.u64(BSEND_SEND_A_UNENCODED_OFFSET, 0).u32(BSEND_SEND_A_COMPRESSION, 3)
+		.bytes(BSEND_SEND_A_DATA, std::string(4096, 'z')).end();
+	w.begin(BSEND_SEND_C_UTIMES).path(BSEND_SEND_A_PATH, "o257-0-0")
+		.time(BSEND_SEND_A_ATIME, 1, 2).time(BSEND_SEND_A_MTIME, 1700000000, 3)
+		.time(BSEND_SEND_A_CTIME, 1700000001, 4).time(BSEND_SEND_A_OTIME, 1600000000, 5).end();
+	w.begin(BSEND_SEND_C_END).end();
+	return w.stream();
+}
+
+TEST(DumpAgreement, Version2)
+{
+	// scripts/setup installs btrfs-progs: its absence is a failure here.
+	ASSERT_TRUE(have_program("btrfs")) << "btrfs (btrfs-progs) is not installed";
+	TempFile file(version2_stream());
+	expect_agreement(file.path(), 7);
+	Outcome mine = sendctl({"dump", file.path()});
+	EXPECT_NE(mine.out.find("fileattr=0x272"), std::string::npos) << mine.out;
+	EXPECT_NE(mine.out.find("offset=0 len=131072"), std::string::npos) << mine.out;
+}
+
 TEST(DumpAgreement, EveryCommandFromBsendsWriter)
 {
 	// scripts/setup installs btrfs-progs: its absence is a failure here.
@@ -637,7 +700,8 @@ TEST(DumpAgreement, SendOfAnImage)
 	ASSERT_TRUE(have_program("btrfs") && have_program("mkfs.btrfs") && have_program("setfattr"))
 		<< "btrfs-progs or attr is not installed";
 	TempDir dir;
-	std::string root = dir.path() + "/root";
+	// The files go in a read-only subvolume (256), which send requires.
+	std::string root = dir.path() + "/root/snap";
 	std::filesystem::create_directories(root + "/sub dir/deeper");
 	put_file(root + "/small", "hello\n");
 	put_file(root + "/sub dir/deeper/big", std::string(300000, 'b'));
@@ -650,13 +714,13 @@ TEST(DumpAgreement, SendOfAnImage)
 	ASSERT_TRUE(ok) << out;
 
 	std::string image = dir.path() + "/img";
-	out = capture("truncate -s 256M '" + image + "' && mkfs.btrfs -f -q --rootdir '" + root + "' '" +
-			      image + "' 2>&1",
+	out = capture("truncate -s 256M '" + image + "' && mkfs.btrfs -f -q --rootdir '" + dir.path() +
+			      "/root' --subvol ro:snap '" + image + "' 2>&1",
 		      &ok);
 	ASSERT_TRUE(ok) << out;
 
 	std::string stream = dir.path() + "/stream";
-	Outcome sent = sendctl({"send", "--image", image, "--subvol", "5", "-f", stream});
+	Outcome sent = sendctl({"send", "--image", image, "--subvol", "256", "-f", stream});
 	ASSERT_EQ(sent.status, kExitSuccess) << sent.err;
 	expect_agreement(stream, 20);
 }

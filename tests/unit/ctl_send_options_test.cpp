@@ -135,6 +135,10 @@ TEST(SendOptions, ImageSendsTakeSubvolumeIds)
 	EXPECT_EQ(parsed({"--image", "img", "--subvol", "257", "-p", "256"}).parent, "256");
 	EXPECT_EQ(rejection({"--image", "img", "--subvol", "5", "snap"}),
 		  "--image takes the subvolume as --subvol ID, not as SUBVOL");
+	// Protocol v2 offline as from the module; compressed data not yet.
+	EXPECT_EQ(parsed({"--image", "img", "--subvol", "256", "--proto", "2"}).proto, 2u);
+	EXPECT_EQ(rejection({"--image", "img", "--subvol", "256", "--compressed-data"}),
+		  "--image does not support --compressed-data yet");
 	// One image a device, in the order given.
 	EXPECT_EQ(parsed({"--image", "dev1.img", "--image", "dev2.img", "--subvol", "5"}).images,
 		  (Args{"dev1.img", "dev2.img"}));

@@ -610,11 +610,11 @@ std::vector<ErrorCase> error_cases()
 	}
 	{
 		RawStream s;
-		s.header(std::string("btrfs-stream\0", 13), 2);
+		s.header(std::string("btrfs-stream\0", 13), 3);
 		s.subvol();
 		s.end();
-		cases.push_back({"Version2", s.bytes,
-				 "unsupported stream version 2: only version 1 is supported "
+		cases.push_back({"Version3", s.bytes,
+				 "unsupported stream version 3: versions 1 and 2 are supported "
 				 "(stream header at byte 0)"});
 	}
 	{

@@ -122,12 +122,50 @@ TEST_F(Stream, ACommandLargerThanTheBufferOverflows)
 	EXPECT_TRUE(sink.data.size() > BSEND_SEND_READ_SIZE);
 }
 
-TEST_F(Stream, VersionsAboveOneAreRefusedForNow)
+TEST_F(Stream, VersionThreeIsRefused)
 {
 	BufferSink sink;
-	auto writer = stream::StreamWriter::create(sink, 2);
+	auto writer = stream::StreamWriter::create(sink, 3);
 	ASSERT_FALSE(writer.is_ok());
 	EXPECT_EQ(writer.error().errno_value, err::kNotSupported);
+}
+
+// v2: the 144 KiB buffer lets a WRITE carry 128 KiB; DATA is its type
+// alone, the data running to the command's end, and nothing may follow it.
+TEST_F(Stream, Version2DataHasNoLengthAndComesLast)
+{
+	BufferSink sink;
+	auto writer = stream::StreamWriter::create(sink, 2).release_value();
+	ASSERT_TRUE(writer.begin(BSEND_SEND_C_WRITE).is_ok());
+	ASSERT_TRUE(writer.put_path(BSEND_SEND_A_PATH, "f").is_ok());
+	ASSERT_TRUE(writer.put_u64(BSEND_SEND_A_FILE_OFFSET, 4096).is_ok());
+	EXPECT_EQ(writer.data_room(), size_t(BSEND_SEND_READ_SIZE_V2));
+	u8* data = writer.put_data(BSEND_SEND_READ_SIZE_V2).release_value();
+	for (size_t i = 0; i < BSEND_SEND_READ_SIZE_V2; i++)
+		data[i] = static_cast<u8>(i * 7);
+	auto after = writer.put_u64(BSEND_SEND_A_SIZE, 1);
+	ASSERT_FALSE(after.is_ok());
+	EXPECT_EQ(after.error().errno_value, err::kInvalid);
+	ASSERT_TRUE(writer.end().is_ok());
+
+	const std::vector<uint8_t>& out = sink.data;
+	// header 10, PATH 4 + 1, FILE_OFFSET 4 + 8, DATA type 2, then the data.
+	const size_t attributes = 5 + 12 + 2 + BSEND_SEND_READ_SIZE_V2;
+	ASSERT_EQ(out.size(), 10 + attributes);
+	EXPECT_EQ(load_le32(out.data()), attributes);
+	EXPECT_EQ(load_le16(out.data() + 27), BSEND_SEND_A_DATA);
+	EXPECT_EQ(out[29], 0);
+	EXPECT_EQ(out[30], 7);
+	EXPECT_EQ(out.back(), static_cast<uint8_t>((BSEND_SEND_READ_SIZE_V2 - 1) * 7));
+	std::vector<uint8_t> zeroed = out;
+	std::fill(zeroed.begin() + 6, zeroed.begin() + 10, 0);
+	EXPECT_EQ(load_le32(out.data() + 6), reference_crc32c(0, zeroed.data(), zeroed.size()));
+
+	// More than the buffer holds still overflows.
+	ASSERT_TRUE(writer.begin(BSEND_SEND_C_WRITE).is_ok());
+	auto too_big = writer.put_data(BSEND_SEND_BUF_SIZE_V2);
+	ASSERT_FALSE(too_big.is_ok());
+	EXPECT_EQ(too_big.error().errno_value, err::kOverflow);
 }
 
 TEST_F(Stream, BtrfsReceiveDumpParsesEveryCommandKind)
@@ -182,6 +220,47 @@ TEST_F(Stream, BtrfsReceiveDumpParsesEveryCommandKind)
 	EXPECT_NE(dump.find("gid=100 uid=1000"), std::string::npos) << dump;
 	EXPECT_NE(dump.find("utimes"), std::string::npos) << dump;
 	EXPECT_NE(dump.find("transid=7"), std::string::npos) << dump;
+}
+
+// btrfs receive reads bsend's v2 framing: a 128 KiB WRITE and OTIME in
+// UTIMES.
+TEST_F(Stream, BtrfsReceiveDumpParsesVersion2)
+{
+	BufferSink sink;
+	auto writer = stream::StreamWriter::create(sink, 2).release_value();
+	uint8_t uuid[16] = {0xbb, 4, 5, 6};
+	ASSERT_TRUE(writer.write_header().is_ok());
+	ASSERT_TRUE(writer.begin(BSEND_SEND_C_SUBVOL).is_ok());
+	ASSERT_TRUE(writer.put_path(BSEND_SEND_A_PATH, "snap").is_ok());
+	ASSERT_TRUE(writer.put_uuid(BSEND_SEND_A_UUID, uuid).is_ok());
+	ASSERT_TRUE(writer.put_u64(BSEND_SEND_A_CTRANSID, 9).is_ok());
+	ASSERT_TRUE(writer.end().is_ok());
+	ASSERT_TRUE(writer.begin(BSEND_SEND_C_WRITE).is_ok());
+	ASSERT_TRUE(writer.put_path(BSEND_SEND_A_PATH, "file").is_ok());
+	ASSERT_TRUE(writer.put_u64(BSEND_SEND_A_FILE_OFFSET, 65536).is_ok());
+	u8* data = writer.put_data(BSEND_SEND_READ_SIZE_V2).release_value();
+	std::memset(data, 'v', BSEND_SEND_READ_SIZE_V2);
+	ASSERT_TRUE(writer.end().is_ok());
+	ASSERT_TRUE(writer.begin(BSEND_SEND_C_UTIMES).is_ok());
+	ASSERT_TRUE(writer.put_path(BSEND_SEND_A_PATH, "file").is_ok());
+	ASSERT_TRUE(writer.put_timespec(BSEND_SEND_A_ATIME, 1700000000, 5).is_ok());
+	ASSERT_TRUE(writer.put_timespec(BSEND_SEND_A_MTIME, 1700000001, 6).is_ok());
+	ASSERT_TRUE(writer.put_timespec(BSEND_SEND_A_CTIME, 1700000002, 7).is_ok());
+	ASSERT_TRUE(writer.put_timespec(BSEND_SEND_A_OTIME, 1600000000, 8).is_ok());
+	ASSERT_TRUE(writer.end().is_ok());
+	ASSERT_TRUE(writer.begin(BSEND_SEND_C_END).is_ok());
+	ASSERT_TRUE(writer.end().is_ok());
+
+	char path[] = "/tmp/bsend-test-stream-v2-XXXXXX";
+	int fd = mkstemp(path);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(write(fd, sink.data.data(), sink.data.size()), ssize_t(sink.data.size()));
+	close(fd);
+	std::string dump = test::run_command(std::string("btrfs receive --dump -f ") + path + " 2>&1; echo status=$?");
+	unlink(path);
+	EXPECT_NE(dump.find("offset=65536 len=131072"), std::string::npos) << dump;
+	EXPECT_NE(dump.find("utimes"), std::string::npos) << dump;
+	EXPECT_NE(dump.find("status=0"), std::string::npos) << dump;
 }
 
 // HostSink gathers writes: nothing reaches the fd until the batch is full

@@ -1,5 +1,7 @@
 #include "module/core/send/commands.h"
 
+#include <linux/falloc.h>
+
 #include "module/core/support/bytes.h"
 #include "module/core/support/errno.h"
 #include "module/core/tree/path.h"
@@ -235,7 +237,7 @@ template <typename Fill> Result<void> Commands::write_pieces(StringView path, u6
 		usize chunk = out_.data_room();
 		if (chunk > end - at)
 			chunk = static_cast<usize>(end - at);
-		u8* data = TRY(out_.put_space(BSEND_SEND_A_DATA, chunk));
+		u8* data = TRY(out_.put_data(chunk));
 		TRY(fill(at, data, chunk));
 		TRY(end_command());
 		stats_.data_bytes += chunk;
@@ -333,8 +335,33 @@ Result<void> Commands::write_extent_bytes(const InodeInfo& info, StringView path
 	});
 }
 
-Result<void> Commands::write_zeros(u64 ino, StringView path, u64 start, u64 end)
+Result<void> Commands::fileattr(StringView path, u64 flags)
 {
+	if (out_.version() < 2)
+		return {};
+	TRY(out_.begin(BSEND_SEND_C_FILEATTR));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_u64(BSEND_SEND_A_FILEATTR, flags));
+	return end_command();
+}
+
+Result<void> Commands::fallocate(StringView path, u32 mode, u64 offset, u64 length)
+{
+	TRY(out_.begin(BSEND_SEND_C_FALLOCATE));
+	TRY(out_.put_path(BSEND_SEND_A_PATH, path));
+	TRY(out_.put_u32(BSEND_SEND_A_FALLOCATE_MODE, mode));
+	TRY(out_.put_u64(BSEND_SEND_A_FILE_OFFSET, offset));
+	TRY(out_.put_u64(BSEND_SEND_A_SIZE, length));
+	return end_command();
+}
+
+Result<void> Commands::clear_range(u64 ino, StringView path, u64 start, u64 end)
+{
+	if (start >= end)
+		return {};
+	// With or without file data, as the in-kernel send.
+	if (out_.version() >= 2)
+		return fallocate(path, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start, end - start);
 	if (!options_.send_file_data)
 		return start < end ? update_extent(path, start, end - start) : Result<void>();
 	// Gigabytes of zeros are as many WRITEs as data: each one a checkpoint.
@@ -377,6 +404,8 @@ Result<void> Commands::utimes(const InodeInfo& info, StringView path)
 	TRY(out_.put_timespec(BSEND_SEND_A_ATIME, info.atime.seconds, info.atime.nanoseconds));
 	TRY(out_.put_timespec(BSEND_SEND_A_MTIME, info.mtime.seconds, info.mtime.nanoseconds));
 	TRY(out_.put_timespec(BSEND_SEND_A_CTIME, info.ctime.seconds, info.ctime.nanoseconds));
+	if (out_.version() >= 2)
+		TRY(out_.put_timespec(BSEND_SEND_A_OTIME, info.otime.seconds, info.otime.nanoseconds));
 	return end_command();
 }
 

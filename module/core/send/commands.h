@@ -94,8 +94,12 @@ public:
 		clones_ = clones;
 		sent_ = sent;
 	}
-	// Zeros over [start, end): protocol v1 cannot punch holes.
-	Result<void> write_zeros(u64 ino, StringView path, u64 start, u64 end);
+	// Makes [start, end) of the receiver's file read as zeros, where it
+	// holds the parent's data: from protocol v2 a hole punched there
+	// (FALLOCATE PUNCH_HOLE | KEEP_SIZE, as the in-kernel send since
+	// 6.17 and its stable backports), in v1, which cannot punch, zeros
+	// written (UPDATE_EXTENT without file data).
+	Result<void> clear_range(u64 ino, StringView path, u64 start, u64 end);
 
 	// All the data of one file extent item of a new inode at file offset
 	// item_offset, up to the file's size: nothing for a hole or
@@ -110,6 +114,9 @@ public:
 	Result<void> truncate(StringView path, u64 size);
 	Result<void> chown(StringView path, u64 uid, u64 gid);
 	Result<void> chmod(StringView path, u64 mode);
+	// FILEATTR with the raw btrfs inode flags, from v2; nothing in v1,
+	// which has no such command.
+	Result<void> fileattr(StringView path, u64 flags);
 	Result<void> utimes(const InodeInfo& info, StringView path);
 
 	// Reports progress and stops the send when the host says so.
@@ -123,6 +130,8 @@ private:
 	Result<void> path_command(u16 command, StringView path);
 	Result<void> two_path_command(u16 command, StringView path, u16 attribute, StringView second);
 	Result<void> update_extent(StringView path, u64 offset, u64 length);
+	// FALLOCATE (v2): mode as fallocate(2)'s, over [offset, offset + length).
+	Result<void> fallocate(StringView path, u32 mode, u64 offset, u64 length);
 	// WRITEs of [start, end), each piece filled by fill(offset, buffer,
 	// length).
 	template <typename Fill> Result<void> write_pieces(StringView path, u64 start, u64 end, Fill&& fill);

@@ -139,16 +139,39 @@ Result<void> IncrementalSender::for_each_piece(const tree::TreeRoot& root, u64 i
 	return {};
 }
 
-Result<void> IncrementalSender::zero_old_data(StringView path, u64 start, u64 end)
+Result<void> IncrementalSender::zero_old_data(StringView path, u64 start, u64 end, u64 receiver_size,
+					     FileRange* eof_punch)
 {
 	// Only where the parent had data: elsewhere the receiver reads zeros
-	// already.
-	return for_each_piece(parent_.root, content_ino_, start, end,
-			      [&](u64 piece_start, u64 piece_end, const format::FileExtentItemView* item, u64) {
-				      if (!item)
-					      return Result<void>();
-				      return commands_.write_zeros(content_ino_, path, piece_start, piece_end);
-			      });
+	// already. Pieces of data that touch are cleared as one range; a hole
+	// punched (v2) spans the parent's holes too, so that one command
+	// clears the whole range, as the in-kernel send's one FALLOCATE does.
+	const bool punch = out_.version() >= 2;
+	FileRange pending{0, 0};
+	TRY(for_each_piece(parent_.root, content_ino_, start, end,
+			   [&](u64 piece_start, u64 piece_end, const format::FileExtentItemView* item,
+			       u64) -> Result<void> {
+				   if (!item)
+					   return {};
+				   if (pending.end > pending.start && (punch || pending.end == piece_start)) {
+					   pending.end = piece_end;
+					   return {};
+				   }
+				   TRY(commands_.clear_range(content_ino_, path, pending.start, pending.end));
+				   pending = {piece_start, piece_end};
+				   return {};
+			   }));
+	// A punch that ends at the receiver's size inside a block would leave
+	// that block as zeros there, and so would the receiver's zeroing of
+	// that block's tail when the file grows past it later (a WRITE, CLONE
+	// or TRUNCATE beyond its end). So it waits for the inode's last data
+	// command (write_changed_data) and goes on to the block's end.
+	const u64 block = fs_.super().sectorsize;
+	if (punch && pending.end > pending.start && pending.end == receiver_size && block && pending.end % block) {
+		*eof_punch = {pending.start, pending.end + block - pending.end % block};
+		return {};
+	}
+	return commands_.clear_range(content_ino_, path, pending.start, pending.end);
 }
 
 Result<void> IncrementalSender::write_new_data(StringView path, u64 item_offset, const format::FileExtentItemView& item,
@@ -207,6 +230,7 @@ Result<void> IncrementalSender::write_changed_data(StringView path)
 	// Below this the receiver still holds the parent's bytes.
 	u64 old_bytes_end = receiver_size;
 	bool tail_checked = false;
+	FileRange eof_punch{0, 0};	// zero_old_data's, sent last
 	for (const FileRange& range : dirty_) {
 		u64 end = range.end < new_size ? range.end : new_size;
 		if (range.start >= end)
@@ -215,6 +239,9 @@ Result<void> IncrementalSender::write_changed_data(StringView path)
 				   [&](u64 start, u64 piece_end, const format::FileExtentItemView* item,
 				       u64 item_offset) -> Result<void> {
 					   if (item) {
+						   // The punch must not reach data sent after it.
+						   if (eof_punch.end > start)
+							   eof_punch.end = start;
 						   TRY(write_new_data(path, item_offset, *item, start, piece_end,
 								      old_bytes_end));
 						   if (piece_end > receiver_size)
@@ -223,10 +250,12 @@ Result<void> IncrementalSender::write_changed_data(StringView path)
 					   }
 					   if (start >= old_bytes_end)
 						   return {};
-					   if (!tail_checked) {
+					   if (!tail_checked && out_.version() < 2) {
 						   // No data from here to the end: cut the
 						   // receiver's old bytes off rather than
-						   // write zeros over them.
+						   // write zeros over them (from v2 one
+						   // FALLOCATE punches them, cheaper than
+						   // two TRUNCATEs).
 						   tail_checked = true;
 						   u64 tail = TRY(new_data_end());
 						   if (tail <= start) {
@@ -236,11 +265,14 @@ Result<void> IncrementalSender::write_changed_data(StringView path)
 						   }
 					   }
 					   return zero_old_data(path, start,
-								piece_end < old_bytes_end ? piece_end : old_bytes_end);
+								piece_end < old_bytes_end ? piece_end : old_bytes_end,
+								receiver_size, &eof_punch);
 				   }));
 	}
 	if (receiver_size != new_size)
 		TRY(commands_.truncate(path, new_size));
+	if (eof_punch.end > eof_punch.start)
+		TRY(commands_.clear_range(content_ino_, path, eof_punch.start, eof_punch.end));
 	return {};
 }
 
@@ -265,6 +297,10 @@ Result<void> IncrementalSender::finish_changed_inode()
 		bool mode_changed = (old_info_.mode & 07777) != (info.mode & 07777);
 		if (!is_type(info.mode, kSymlink) && (mode_changed || (chowned && (info.mode & kSetIdBits))))
 			TRY(commands_.chmod(content_path_.view(), info.mode));
+		// As the in-kernel send: changed flags of an inode the parent has,
+		// never a symlink's; nothing in v1.
+		if (!is_type(info.mode, kSymlink) && old_info_.flags != info.flags)
+			TRY(commands_.fileattr(content_path_.view(), info.flags));
 	}
 	if (chowned || capability_changed_)
 		TRY(commands_.send_capability(sent_.root, info.ino, content_path_.view()));

@@ -172,7 +172,11 @@ private:
 	// Where the last data (not a hole, not preallocated space) of pass 3's
 	// inode ends in the sent snapshot, below its size; 0 when it has none.
 	Result<u64> new_data_end();
-	Result<void> zero_old_data(StringView path, u64 start, u64 end);
+	// [start, end) of the receiver's file made zeros where the parent had
+	// data (clear_range); receiver_size: the receiver's file size now. A
+	// v2 punch that ends inside the receiver's last block is left in
+	// *eof_punch, widened to the block's end, for the caller to send last.
+	Result<void> zero_old_data(StringView path, u64 start, u64 end, u64 receiver_size, FileRange* eof_punch);
 	// WRITEs of [start, end) of a data extent, but not of the parts where
 	// the parent's file has the same bytes of the same extent.
 	Result<void> write_new_data(StringView path, u64 item_offset, const format::FileExtentItemView& item, u64 start,

@@ -26,9 +26,11 @@ InodeInfo inode_info_from(u64 ino, const format::InodeItemView& item)
 	info.gid = item.gid();
 	info.rdev = item.rdev();
 	info.nlink = item.nlink();
+	info.flags = item.flags();
 	info.atime = timespec_at(item, offsetof(btrfs_inode_item, atime));
 	info.mtime = timespec_at(item, offsetof(btrfs_inode_item, mtime));
 	info.ctime = timespec_at(item, offsetof(btrfs_inode_item, ctime));
+	info.otime = timespec_at(item, offsetof(btrfs_inode_item, otime));
 	return info;
 }
 

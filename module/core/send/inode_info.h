@@ -20,7 +20,9 @@ struct InodeInfo {
 	u64 gid = 0;
 	u64 rdev = 0;
 	u64 nlink = 0;
+	u64 flags = 0;	// BTRFS_INODE_* (chattr): FILEATTR carries them from v2
 	Timespec atime, mtime, ctime;
+	Timespec otime;	// creation time: UTIMES carries it from v2
 };
 
 InodeInfo inode_info_from(u64 ino, const format::InodeItemView& item);

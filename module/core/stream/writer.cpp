@@ -12,10 +12,13 @@ namespace {
 constexpr usize kCmdHeader = sizeof(bsend_cmd_header);
 constexpr usize kTlvHeader = sizeof(bsend_tlv_header);
 
-Error overflow(u16 command, usize needed)
+// The DATA attribute's type alone, which is its whole header from v2.
+constexpr usize kDataTypeOnly = sizeof(__le16);
+
+Error overflow(u16 command, usize buffer_size, usize needed)
 {
 	return Error::make(err::kOverflow, "send command exceeds the stream buffer")
-		.mismatch(BSEND_SEND_BUF_SIZE_V1, needed)
+		.mismatch(buffer_size, needed)
 		.at_ino(command);
 }
 
@@ -23,10 +26,10 @@ Error overflow(u16 command, usize needed)
 
 Result<StreamWriter> StreamWriter::create(Sink& sink, u32 version)
 {
-	if (version != 1)
-		return Error::make(err::kNotSupported, "send stream version not supported").mismatch(1, version);
+	if (version != 1 && version != 2)
+		return Error::make(err::kNotSupported, "send stream version not supported").mismatch(2, version);
 	StreamWriter writer(sink, version);
-	TRY(writer.buffer_.resize(BSEND_SEND_BUF_SIZE_V1));
+	TRY(writer.buffer_.resize(version == 1 ? BSEND_SEND_BUF_SIZE_V1 : BSEND_SEND_BUF_SIZE_V2));
 	return writer;
 }
 
@@ -50,28 +53,62 @@ Result<void> StreamWriter::begin(u16 command)
 	if (command_ != 0)
 		return Error::make(err::kInvalid, "send command begun inside another").mismatch(command_, command);
 	command_ = command;
+	data_put_ = false;
 	used_ = kCmdHeader;
 	return {};
 }
 
-Result<u8*> StreamWriter::put_space(u16 attribute, usize length)
+usize StreamWriter::data_header_bytes() const
+{
+	return version_ == 1 ? kTlvHeader : kDataTypeOnly;
+}
+
+Result<u8*> StreamWriter::reserve(u16 attribute, usize header_bytes, usize length)
 {
 	if (command_ == 0)
 		return Error::make(err::kInvalid, "send attribute outside a command").mismatch(0, attribute);
-	if (length > 0xffff || kTlvHeader + length > buffer_.size() - used_)
-		return overflow(command_, used_ + kTlvHeader + length);
-	u8* tlv = buffer_.data() + used_;
-	store_le16(tlv + offsetof(bsend_tlv_header, tlv_type), attribute);
-	store_le16(tlv + offsetof(bsend_tlv_header, tlv_len), static_cast<u16>(length));
-	used_ += kTlvHeader + length;
-	return tlv + kTlvHeader;
+	if (data_put_)
+		return Error::make(err::kInvalid, "send attribute after the command's data").mismatch(0, attribute);
+	if (header_bytes + length > buffer_.size() - used_)
+		return overflow(command_, buffer_.size(), used_ + header_bytes + length);
+	u8* header = buffer_.data() + used_;
+	store_le16(header + offsetof(bsend_tlv_header, tlv_type), attribute);
+	used_ += header_bytes + length;
+	return header + header_bytes;
+}
+
+Result<u8*> StreamWriter::put_data(usize length)
+{
+	const usize header_bytes = data_header_bytes();
+	if (header_bytes == kTlvHeader && length > 0xffff)
+		return overflow(command_, buffer_.size(), used_ + header_bytes + length);
+	u8* data = TRY(reserve(BSEND_SEND_A_DATA, header_bytes, length));
+	if (header_bytes == kTlvHeader)
+		store_le16(data - kTlvHeader + offsetof(bsend_tlv_header, tlv_len), static_cast<u16>(length));
+	data_put_ = true;
+	return data;
 }
 
 Result<void> StreamWriter::put(u16 attribute, const u8* value, usize length)
 {
-	u8* space = TRY(put_space(attribute, length));
+	if (attribute == BSEND_SEND_A_DATA) {
+		u8* data = TRY(put_data(length));
+		copy_bytes(data, value, length);
+		return {};
+	}
+	if (length > 0xffff)
+		return overflow(command_, buffer_.size(), used_ + kTlvHeader + length);
+	u8* space = TRY(reserve(attribute, kTlvHeader, length));
+	store_le16(space - kTlvHeader + offsetof(bsend_tlv_header, tlv_len), static_cast<u16>(length));
 	copy_bytes(space, value, length);
 	return {};
+}
+
+Result<void> StreamWriter::put_u32(u16 attribute, u32 value)
+{
+	u8 bytes[4];
+	store_le32(bytes, value);
+	return put(attribute, bytes, sizeof(bytes));
 }
 
 Result<void> StreamWriter::put_u64(u16 attribute, u64 value)
@@ -120,9 +157,10 @@ Result<void> StreamWriter::end()
 
 usize StreamWriter::data_room() const
 {
-	usize limit = BSEND_SEND_READ_SIZE;
+	usize limit = version_ == 1 ? BSEND_SEND_READ_SIZE : BSEND_SEND_READ_SIZE_V2;
 	usize free = buffer_.size() - used_;
-	usize room = free > kTlvHeader ? free - kTlvHeader : 0;
+	usize header_bytes = data_header_bytes();
+	usize room = free > header_bytes ? free - header_bytes : 0;
 	return room < limit ? room : limit;
 }
 

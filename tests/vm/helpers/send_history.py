@@ -70,8 +70,9 @@ NAME_RE = re.compile(r'^[a-z0-9][a-z0-9-]*$')
 
 
 class Spec:
-    def __init__(self, fn, name, commit, title, top_level, mkfs, mount, kernel_wrong, needs, offline):
+    def __init__(self, fn, name, commit, title, top_level, mkfs, mount, kernel_wrong, needs, offline, proto):
         self.fn = fn
+        self.proto = proto
         self.name = name
         self.commit = commit
         self.title = title
@@ -88,7 +89,7 @@ class Spec:
 
 
 def scenario(name, commit, title, top_level=False, mkfs=(), mount='', kernel_wrong=None, needs=(),
-             offline=True):
+             offline=True, proto=None):
     """Registers a scenario.
     name:         short, unique, lower case with dashes
     commit:       the kernel commit whose message describes it: 'abcdef123456
@@ -100,11 +101,14 @@ def scenario(name, commit, title, top_level=False, mkfs=(), mount='', kernel_wro
                   series gets it wrong (its fix is later); its result is
                   then only logged there
     needs:        commands it runs that may be missing (skipped then)
-    offline:      False when `sendctl send --image` cannot send it"""
+    offline:      False when `sendctl send --image` cannot send it
+    proto:        the stream version it is always sent with (a v2
+                  feature); None: as send-history --proto says"""
     def register(fn):
         if not NAME_RE.match(name) or any(s.name == name for s in REGISTRY):
             raise ValueError('bad or duplicate scenario name %r' % name)
-        REGISTRY.append(Spec(fn, name, commit, title, top_level, mkfs, mount, kernel_wrong, needs, offline))
+        REGISTRY.append(Spec(fn, name, commit, title, top_level, mkfs, mount, kernel_wrong, needs, offline,
+                             proto))
         return fn
     return register
 
@@ -276,8 +280,9 @@ class Runner:
     chain on a filesystem of its own. offline: bsend's streams come from
     `sendctl send --image` of the unmounted source (sendctl: its path)."""
 
-    def __init__(self, log, source, receivers, work, sendctl, offline=False):
+    def __init__(self, log, source, receivers, work, sendctl, offline=False, proto_of=lambda spec: 1):
         self.log = log
+        self.proto_of = proto_of	# spec -> the stream version both senders write
         self.source = source
         self.receivers = receivers	# sender -> Filesystem
         self.work = work
@@ -304,7 +309,7 @@ class Runner:
         os.makedirs(top)
         return top, None
 
-    def offline_streams(self, steps, stream_dir):
+    def offline_streams(self, steps, stream_dir, proto):
         """bsend's streams of every step, from the unmounted source."""
         ids = {}
         for step in steps:
@@ -323,6 +328,8 @@ class Runner:
                     cmd += ['-p', ids[step.parent]]
                 for source in step.clone_sources:
                     cmd += ['-c', ids[source]]
+                if proto != 1:
+                    cmd += ['--proto', str(proto)]
                 start = time.monotonic()
                 ok = self.log.run(cmd) == 0
                 elapsed = int((time.monotonic() - start) * 1000)
@@ -344,7 +351,8 @@ class Runner:
     def run(self, spec):
         """Builds, sends, receives and compares one scenario; returns the
         problems left once what kernel_wrong allows is set aside."""
-        self.log('==== %s: %s' % (spec.name, spec.title))
+        proto = self.proto_of(spec)
+        self.log('==== %s: %s (stream version %d)' % (spec.name, spec.title, proto))
         self.runs += 1
         if self.runs % RECEIVERS_REMADE_EVERY == 0:
             # Loop devices over files in TEST_TMP hold their blocks in RAM.
@@ -364,7 +372,7 @@ class Runner:
         self.log('%s: built in %.1f s' % (spec.name, time.monotonic() - start))
         stream_dir = os.path.join(self.work, spec.name)
         os.makedirs(stream_dir, exist_ok=True)
-        premade = self.offline_streams(s.steps, stream_dir) if self.offline else {}
+        premade = self.offline_streams(s.steps, stream_dir, proto) if self.offline else {}
 
         def send(log, sender, snap, parent, out, clone_sources=(), options=()):
             if sender == 'bsend' and self.offline:
@@ -379,7 +387,7 @@ class Runner:
             recv[sender] = os.path.join(fs.mnt, spec.name)
             os.makedirs(recv[sender], exist_ok=True)
         chain = incremental.Chain(self.log, stream_dir, recv, tuple(self.receivers), label=spec.name + ' ',
-                                  send=send)
+                                  send=send, proto=proto)
         problems = []
         for step in s.steps:
             problems += chain.step(step.snap, step.clone_sources, parent=step.parent)

@@ -284,3 +284,19 @@ def rdev_changed_same_generation(s):
     s.sh('btrfs property set %s ro true && btrfs property set %s ro true' % (one, two))
     s.send_as_is(one)
     s.send_as_is(two, parent=one)
+
+
+# -- inode flags (protocol v2's FILEATTR) -----------------------------------
+
+@scenario('v2-chattr-flags', '"btrfs: send: add new command FILEATTR for file attributes"',
+          'sent as stream v2: files and a directory that get chattr +C, +c, +a and, last, +i between'
+          ' the snapshots, a new file with flags of its own, and a symlink beside them', needs=('chattr',),
+          proto=2)
+def v2_chattr_flags(s):
+    s.sh('touch nocow && echo data >compress && echo log >append && echo fixed >immutable &&'
+         ' mkdir dir && ln -s compress link')
+    s.snap('f1')
+    s.sh('chattr +C nocow && echo written >>nocow && chattr +c compress dir && chattr +a append &&'
+         ' touch new && chattr +c new && chattr +i immutable')
+    s.after_sends(lambda: s.sh('chattr -i immutable; chattr -a append'))
+    s.snap('f2')

@@ -163,6 +163,54 @@ def sparse_punch_written_range(s):
     s.snap('d3')
 
 
+@scenario('v2-holes-punched-and-refilled', '005b0a0c24e1 ("btrfs: send: use fallocate for hole punching'
+          ' with send stream v2")', 'sent as stream v2: a 4 MiB file that gets every other 256 KiB punched,'
+          ' part of one punched range written again, then its first 128 KiB and its last 300 KiB punched',
+          proto=2)
+def v2_holes_punched_and_refilled(s):
+    xfs_io(s, 'file', 'pwrite -S 0x71 -b 1M 0 4M')
+    s.snap('v1')
+    xfs_io(s, 'file', *['fpunch %d 256K' % (i * 512 * K) for i in range(8)])
+    xfs_io(s, 'file', 'pwrite -S 0x72 1100K 64K')
+    s.snap('v2')
+    xfs_io(s, 'file', 'fpunch 0 128K', 'fpunch %d 300K' % (4 * M - 300 * K))
+    s.snap('v3')
+
+
+@scenario('v2-truncated-and-extended-past-hole', '005b0a0c24e1 ("btrfs: send: use fallocate for hole punching'
+          ' with send stream v2")', 'sent as stream v2: a 1 MiB file truncated to 200 KiB, then written at'
+          ' 1.5 MiB, and another with a hole punched before it grows by truncation', proto=2)
+def v2_truncated_and_extended_past_hole(s):
+    xfs_io(s, 'a', 'pwrite -S 0x61 0 1M')
+    xfs_io(s, 'b', 'pwrite -S 0x62 0 512K')
+    s.snap('t1')
+    xfs_io(s, 'a', 'truncate 200K', 'pwrite -S 0x63 1536K 64K')
+    xfs_io(s, 'b', 'fpunch 128K 128K', 'truncate 2M')
+    s.snap('t2')
+
+
+@scenario('v2-inline-parent-punched', '"btrfs: send: check for inline extents in range_is_hole_in_parent()"',
+          'sent as stream v2: files with an inline extent in the parent that gets a hole punched over it,'
+          ' one of them also written at 64 KiB', proto=2)
+def v2_inline_parent_punched(s):
+    xfs_io(s, 'inline', 'pwrite -S 0x49 0 1000')
+    xfs_io(s, 'grows', 'pwrite -S 0x4a 0 2000')
+    s.snap('i1')
+    xfs_io(s, 'inline', 'fpunch 0 4K')
+    xfs_io(s, 'grows', 'fpunch 0 4K', 'pwrite -S 0x4b 64K 16K')
+    s.snap('i2')
+
+
+@scenario('v2-prealloc-over-punched-data', '005b0a0c24e1 ("btrfs: send: use fallocate for hole punching'
+          ' with send stream v2")', 'sent as stream v2: a 2 MiB file whose middle MiB is punched and half'
+          ' of it preallocated again, inside the size and past it', proto=2)
+def v2_prealloc_over_punched_data(s):
+    xfs_io(s, 'p', 'pwrite -S 0x70 -b 1M 0 2M')
+    s.snap('p1')
+    xfs_io(s, 'p', 'fpunch 512K 1M', 'falloc 512K 512K', 'falloc -k 2M 1M')
+    s.snap('p2')
+
+
 @scenario('delalloc-subvolume-set-readonly', '"Btrfs: send, flush dellaloc in order to avoid data loss"',
           'a subvolume with 108 KiB of buffered, unflushed writes that is made read-only by property and'
           ' sent as it is (fstests btrfs/186)')
