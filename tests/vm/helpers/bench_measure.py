@@ -56,7 +56,7 @@ def send_command(sender, tools, send):
         cmd = [tools.sendctl, 'send', '-q']
     if send.parent:
         cmd += ['-p', send.parent]
-    return cmd + [send.snap]
+    return cmd + send.options + [send.snap]
 
 
 class Timed:
@@ -106,7 +106,7 @@ def time_dry_run(tools, send):
     if send.parent:
         cmd += ['-p', send.parent]
     start = time.monotonic()
-    subprocess.run(cmd + [send.snap], check=True, capture_output=True)
+    subprocess.run(cmd + send.options + [send.snap], check=True, capture_output=True)
     return time.monotonic() - start
 
 

@@ -9,6 +9,7 @@ are the issue's divided by `scale` (at least a few files each).
 Files are made from Python, without a process per file, since a process
 costs milliseconds under TCG; reflinks are FICLONE/FICLONERANGE ioctls.
 """
+import ctypes
 import fcntl
 import os
 import random
@@ -20,6 +21,9 @@ MIB = 1024 * KIB
 GIB = 1024 * MIB
 FICLONE = 0x40049409		# _IOW(0x94, 9, int)
 FICLONERANGE = 0x4020940D	# _IOW(0x94, 13, struct file_clone_range)
+FALLOC_FL_KEEP_SIZE = 0x01	# linux/falloc.h
+FALLOC_FL_PUNCH_HOLE = 0x02
+LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 class Send:
@@ -29,21 +33,23 @@ class Send:
     whose files the page-cache read rate is measured on; empty for a
     workload that is not about data)."""
 
-    def __init__(self, name, group, snap, parent=None, data_dirs=()):
+    def __init__(self, name, group, snap, parent=None, data_dirs=(), options=()):
         self.name = name
         self.group = group
         self.snap = snap
         self.parent = parent
         self.data_dirs = list(data_dirs)
+        self.options = list(options)	# further send options, the same for both senders
 
     @property
     def slug(self):
         """A name for files about this send: its snapshot's, less .snap,
-        and -incremental for an incremental send."""
+        -incremental for an incremental send, and its options."""
         name = os.path.basename(self.snap)
         if name.endswith('.snap'):
             name = name[:-len('.snap')]
-        return name + '-incremental' if self.parent else name
+        name = name + '-incremental' if self.parent else name
+        return '-'.join([name] + [o.lstrip('-') for o in self.options])
 
 
 def scaled(count, scale, least=2):
@@ -254,6 +260,42 @@ def one_extent(top, scale):
     return [Send('5 one extent, 5k references, full', 5, snap)]
 
 
+def sparse_image(top, scale):
+    """Issue 31's row: a 2 GiB sparse file (a VM image) with data in every
+    other MiB; then a third of its data punched and one hole in eight
+    written again; the incremental send in protocol 1 (holes as zeros) and
+    in protocol 2 (holes punched with FALLOCATE)."""
+    vol = subvolume(top, 'sparse-image')
+    path = os.path.join(vol, 'image')
+    mibs = scaled(2048, scale, least=48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.ftruncate(fd, mibs * MIB)
+        for i in range(0, mibs, 2):
+            os.pwrite(fd, random.Random(i).randbytes(MIB), i * MIB)
+    finally:
+        os.close(fd)
+    s1 = snapshot(vol, 'sparse-image-1.snap')
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        for i in range(0, mibs, 6):
+            fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, i * MIB, MIB)
+        for i in range(1, mibs, 16):
+            os.pwrite(fd, random.Random(-i).randbytes(MIB), i * MIB)
+    finally:
+        os.close(fd)
+    s2 = snapshot(vol, 'sparse-image-2.snap')
+    return [Send('31 sparse image, incremental, protocol 1', 31, s2, s1),
+            Send('31 sparse image, incremental, protocol 2', 31, s2, s1, options=['--proto', '2'])]
+
+
+def fallocate(fd, mode, offset, length):
+    """fallocate(2), which Python's os module does not wrap with a mode."""
+    if LIBC.fallocate(fd, mode, ctypes.c_long(offset), ctypes.c_long(length)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
 # In the issue's order, after the baseline.
 WORKLOADS = [
     ('empty', empty),
@@ -264,4 +306,5 @@ WORKLOADS = [
     ('change-1m', change_1m),
     ('reflinks', reflinks),
     ('one-extent', one_extent),
+    ('sparse-image', sparse_image),
 ]
