@@ -181,11 +181,14 @@ Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const f
 	if (source_end > source.size)
 		return false;	// extents behind the source's size are not cloned
 	u64 clone_length = best_length;
+	bool truncate_first = false;
 	if (!is_aligned(clone_end, sectorsize)) {
 		// An unaligned end clones only at the EOF of both files, into a
-		// file no longer than where the range starts.
-		if (clone_end != info.size || source_end != source.size || receiver_size > start)
+		// file no longer than where the range starts: a longer one is
+		// cut there first (its bytes from there on are all the clone's).
+		if (clone_end != info.size || source_end != source.size)
 			return false;
+		truncate_first = receiver_size > start;
 	} else if (source_end == source.size && !is_aligned(source_end, kLargestSectorSize) && clone_end < info.size) {
 		// The source's EOF block in the middle of the destination: clone
 		// up to it and write the rest.
@@ -197,6 +200,7 @@ Result<bool> CloneFinder::choose(const InodeInfo& info, u64 item_offset, const f
 	choice->ino = best.ref->ino;
 	choice->offset = best_offset;
 	choice->length = clone_length;
+	choice->truncate_first = truncate_first;
 	return true;
 }
 

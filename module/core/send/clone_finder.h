@@ -56,6 +56,11 @@ struct CloneChoice {
 	u64 ino = 0;
 	u64 offset = 0;
 	u64 length = 0;
+	// The clone's end is unaligned, at the EOF of both files: the
+	// receiver's file, longer than the clone's start, is cut there first,
+	// since the clone ioctl takes an unaligned end only at the
+	// destination's EOF (as the in-kernel send's TRUNCATE before it).
+	bool truncate_first = false;
 };
 
 class CloneFinder {

@@ -276,6 +276,13 @@ Result<void> Commands::write_extent(const InodeInfo& info, StringView path, u64 
 		if (clones_ && TRY(clones_->choose(info, item_offset, item, start, end, receiver_size, *sent_, &choice,
 						   &write_end))) {
 			TRY(checkpoint(info.ino));
+			// The clone runs to the file's end: nothing the caller
+			// holds of the receiver's old bytes past start is used
+			// after it.
+			if (choice.truncate_first) {
+				TRY(truncate(path, start));
+				receiver_size = start;
+			}
 			TRY(clone(path, start, choice));
 			start += choice.length;
 		} else {

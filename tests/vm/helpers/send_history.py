@@ -70,9 +70,11 @@ NAME_RE = re.compile(r'^[a-z0-9][a-z0-9-]*$')
 
 
 class Spec:
-    def __init__(self, fn, name, commit, title, top_level, mkfs, mount, kernel_wrong, needs, offline, proto):
+    def __init__(self, fn, name, commit, title, top_level, mkfs, mount, kernel_wrong, needs, offline, proto,
+                 no_larger):
         self.fn = fn
         self.proto = proto
+        self.no_larger = no_larger
         self.name = name
         self.commit = commit
         self.title = title
@@ -89,7 +91,7 @@ class Spec:
 
 
 def scenario(name, commit, title, top_level=False, mkfs=(), mount='', kernel_wrong=None, needs=(),
-             offline=True, proto=None):
+             offline=True, proto=None, no_larger=False):
     """Registers a scenario.
     name:         short, unique, lower case with dashes
     commit:       the kernel commit whose message describes it: 'abcdef123456
@@ -103,12 +105,14 @@ def scenario(name, commit, title, top_level=False, mkfs=(), mount='', kernel_wro
     needs:        commands it runs that may be missing (skipped then)
     offline:      False when `sendctl send --image` cannot send it
     proto:        the stream version it is always sent with (a v2
-                  feature); None: as send-history --proto says"""
+                  feature); None: as send-history --proto says
+    no_larger:    at every step bsend's stream must be no larger, and
+                  clone no fewer bytes, than the in-kernel send's"""
     def register(fn):
         if not NAME_RE.match(name) or any(s.name == name for s in REGISTRY):
             raise ValueError('bad or duplicate scenario name %r' % name)
         REGISTRY.append(Spec(fn, name, commit, title, top_level, mkfs, mount, kernel_wrong, needs, offline,
-                             proto))
+                             proto, no_larger))
         return fn
     return register
 
@@ -348,6 +352,23 @@ class Runner:
             self.source.mount()
         return made
 
+    @staticmethod
+    def against_kernel(chain, name):
+        """The last step's streams: bsend's may be no larger than the
+        in-kernel send's, and may clone no fewer bytes (where it clones,
+        the received file shares its extents as the in-kernel one's)."""
+        if set(chain.stats) != {'bsend', 'kernel'}:
+            return []
+        bsend, kernel = chain.stats['bsend'], chain.stats['kernel']
+        problems = []
+        if bsend['bytes'] > kernel['bytes']:
+            problems.append(('*', 'bsend: stream of %s larger than the in-kernel one: %d > %d bytes' % (
+                name, bsend['bytes'], kernel['bytes'])))
+        if bsend['clone'] < kernel['clone']:
+            problems.append(('*', 'bsend: %s clones fewer bytes than the in-kernel send: %d < %d' % (
+                name, bsend['clone'], kernel['clone'])))
+        return problems
+
     def run(self, spec):
         """Builds, sends, receives and compares one scenario; returns the
         problems left once what kernel_wrong allows is set aside."""
@@ -391,6 +412,8 @@ class Runner:
         problems = []
         for step in s.steps:
             problems += chain.step(step.snap, step.clone_sources, parent=step.parent)
+            if spec.no_larger:
+                problems += self.against_kernel(chain, os.path.basename(step.snap))
         s.finish()
         why = spec.kernel_wrong.get(self.series)
         if why:

@@ -291,7 +291,7 @@ def rdev_changed_same_generation(s):
 @scenario('v2-chattr-flags', '"btrfs: send: add new command FILEATTR for file attributes"',
           'sent as stream v2: files and a directory that get chattr +C, +c, +a and, last, +i between'
           ' the snapshots, a new file with flags of its own, and a symlink beside them', needs=('chattr',),
-          proto=2)
+          proto=2, no_larger=True)
 def v2_chattr_flags(s):
     s.sh('touch nocow && echo data >compress && echo log >append && echo fixed >immutable &&'
          ' mkdir dir && ln -s compress link')

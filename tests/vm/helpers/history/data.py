@@ -166,7 +166,7 @@ def sparse_punch_written_range(s):
 @scenario('v2-holes-punched-and-refilled', '005b0a0c24e1 ("btrfs: send: use fallocate for hole punching'
           ' with send stream v2")', 'sent as stream v2: a 4 MiB file that gets every other 256 KiB punched,'
           ' part of one punched range written again, then its first 128 KiB and its last 300 KiB punched',
-          proto=2)
+          proto=2, no_larger=True)
 def v2_holes_punched_and_refilled(s):
     xfs_io(s, 'file', 'pwrite -S 0x71 -b 1M 0 4M')
     s.snap('v1')
@@ -179,7 +179,7 @@ def v2_holes_punched_and_refilled(s):
 
 @scenario('v2-truncated-and-extended-past-hole', '005b0a0c24e1 ("btrfs: send: use fallocate for hole punching'
           ' with send stream v2")', 'sent as stream v2: a 1 MiB file truncated to 200 KiB, then written at'
-          ' 1.5 MiB, and another with a hole punched before it grows by truncation', proto=2)
+          ' 1.5 MiB, and another with a hole punched before it grows by truncation', proto=2, no_larger=True)
 def v2_truncated_and_extended_past_hole(s):
     xfs_io(s, 'a', 'pwrite -S 0x61 0 1M')
     xfs_io(s, 'b', 'pwrite -S 0x62 0 512K')
@@ -191,7 +191,7 @@ def v2_truncated_and_extended_past_hole(s):
 
 @scenario('v2-inline-parent-punched', '"btrfs: send: check for inline extents in range_is_hole_in_parent()"',
           'sent as stream v2: files with an inline extent in the parent that gets a hole punched over it,'
-          ' one of them also written at 64 KiB', proto=2)
+          ' one of them also written at 64 KiB', proto=2, no_larger=True)
 def v2_inline_parent_punched(s):
     xfs_io(s, 'inline', 'pwrite -S 0x49 0 1000')
     xfs_io(s, 'grows', 'pwrite -S 0x4a 0 2000')
@@ -203,7 +203,7 @@ def v2_inline_parent_punched(s):
 
 @scenario('v2-prealloc-over-punched-data', '005b0a0c24e1 ("btrfs: send: use fallocate for hole punching'
           ' with send stream v2")', 'sent as stream v2: a 2 MiB file whose middle MiB is punched and half'
-          ' of it preallocated again, inside the size and past it', proto=2)
+          ' of it preallocated again, inside the size and past it', proto=2, no_larger=True)
 def v2_prealloc_over_punched_data(s):
     xfs_io(s, 'p', 'pwrite -S 0x70 -b 1M 0 2M')
     s.snap('p1')
@@ -448,7 +448,7 @@ def clone_full_and_partial_refs(s):
 
 @scenario('clone-unaligned-extent-at-eof', '46a6e10a1ab1 ("btrfs: send: allow cloning non-aligned extent if'
           ' it ends at i_size")', 'a file of 128 KiB + 5 bytes in one extent, copied with reflink'
-          ' (fstests btrfs/319)')
+          ' (fstests btrfs/319)', no_larger=True)
 def clone_unaligned_extent_at_eof(s):
     size = 128 * K + 5
     xfs_io(s, 'foo', 'pwrite -S 0xab -b %d 0 %d' % (size, size), flags='-d')
@@ -458,7 +458,7 @@ def clone_unaligned_extent_at_eof(s):
 
 @scenario('clone-into-shrunk-file', 'fa630df665aa ("btrfs: send: fix invalid clone operation for file that'
           ' got its size decreased")', 'a 1 MiB file truncated to 0 and given a reflink of a file whose last'
-          ' extent ends at an unaligned size (fstests btrfs/322)')
+          ' extent ends at an unaligned size (fstests btrfs/322)', no_larger=True)
 def clone_into_shrunk_file(s):
     last = 128 * K + 5
     xfs_io(s, 'foo', 'pwrite -S 0xab -b 128K 0 128K', 'pwrite -S 0xcd -b %d 128K %d' % (last, last),
@@ -467,6 +467,56 @@ def clone_into_shrunk_file(s):
     s.snap('snap1')
     xfs_io(s, 'bar', 'truncate 0', 'reflink foo')
     s.snap('snap2')
+
+
+FIX_SHRUNK = 'fa630df665aa ("btrfs: send: fix invalid clone operation for file that got its size decreased")'
+
+
+def unaligned_source(s, name, last):
+    """name: 128 KiB, then an extent of `last` bytes ending the file."""
+    xfs_io(s, name, 'pwrite -S 0xab -b 128K 0 128K', 'pwrite -S 0xcd -b %d 128K %d' % (last, last), flags='-d')
+
+
+@scenario('clone-at-eof-into-grown-file', FIX_SHRUNK, 'a 100 KiB file given a reflink of a file whose'
+          ' last extent ends 5 bytes past 256 KiB, so that it grows; and one of 300 KiB that shrinks to'
+          ' the source\'s size the same way', no_larger=True)
+def clone_at_eof_into_grown_file(s):
+    unaligned_source(s, 'src', 128 * K + 5)
+    xfs_io(s, 'grown', 'pwrite -S 0x11 0 100K')
+    xfs_io(s, 'shrunk', 'pwrite -S 0x22 0 300K')
+    s.snap('g1')
+    xfs_io(s, 'grown', 'reflink src')
+    xfs_io(s, 'shrunk', 'reflink src')
+    s.snap('g2')
+
+
+@scenario('clone-at-eof-source-size-changed', FIX_SHRUNK, 'a file reflinked whole from a source whose'
+          ' unaligned size then changes (grown by 3 bytes, or cut inside its last extent), and reflinked'
+          ' whole again into a file that had the old copy', no_larger=True)
+def clone_at_eof_source_size_changed(s):
+    unaligned_source(s, 'src', 128 * K + 5)
+    unaligned_source(s, 'cut', 128 * K + 5)
+    xfs_io(s, 'copy', 'reflink src')
+    xfs_io(s, 'copy2', 'reflink cut')
+    s.snap('c1')
+    xfs_io(s, 'src', 'pwrite -S 0xee %d 3' % (256 * K + 5))
+    xfs_io(s, 'cut', 'truncate %d' % (200 * K + 7))
+    xfs_io(s, 'copy', 'reflink src')
+    xfs_io(s, 'copy2', 'reflink cut')
+    s.snap('c2')
+
+
+@scenario('clone-unaligned-extent-mid-file', FIX_SHRUNK, 'the unaligned last extent of a file reflinked'
+          ' into the middle of another, which goes on past it, and into its end, both new since the'
+          ' parent', no_larger=True)
+def clone_unaligned_extent_mid_file(s):
+    unaligned_source(s, 'src', 128 * K + 5)
+    xfs_io(s, 'mid', 'pwrite -S 0x33 0 1M')
+    xfs_io(s, 'tail', 'pwrite -S 0x44 0 512K')
+    s.snap('m1')
+    s.sh('xfs_io -c "reflink src 128K 256K 128K" mid || true')
+    s.sh('xfs_io -c "truncate 384K" -c "reflink src 128K 256K %d" tail' % (128 * K + 5))
+    s.snap('m2')
 
 
 @scenario('fragmented-file-many-snapshots', '"Btrfs: add regression test for iterating backrefs" (fstests'
