@@ -133,4 +133,12 @@ enum bsend_send_attr {
 	BSEND_SEND_A_MAX_V3 = 35,
 };
 
+/*
+ * BSEND_SEND_A_FALLOCATE_MODE holds fallocate(2) mode bits, which the
+ * receiver passes on. The engine sees no linux/falloc.h, so the two that a
+ * hole punch uses are stated here (a unit test checks them against it).
+ */
+#define BSEND_SEND_FALLOCATE_KEEP_SIZE 0x01	/* FALLOC_FL_KEEP_SIZE */
+#define BSEND_SEND_FALLOCATE_PUNCH_HOLE 0x02	/* FALLOC_FL_PUNCH_HOLE */
+
 #endif /* _UAPI_BSEND_STREAM_H */

@@ -1,6 +1,7 @@
 // stream/: command encoding, the stream crc32c, buffer limits, and streams
 // that btrfs receive --dump parses.
 #include <gtest/gtest.h>
+#include <linux/falloc.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -121,6 +122,10 @@ TEST_F(Stream, ACommandLargerThanTheBufferOverflows)
 	EXPECT_TRUE(writer.end().is_ok());
 	EXPECT_TRUE(sink.data.size() > BSEND_SEND_READ_SIZE);
 }
+
+// The fallocate(2) modes the stream states for the engine are the kernel's.
+static_assert(BSEND_SEND_FALLOCATE_KEEP_SIZE == FALLOC_FL_KEEP_SIZE);
+static_assert(BSEND_SEND_FALLOCATE_PUNCH_HOLE == FALLOC_FL_PUNCH_HOLE);
 
 TEST_F(Stream, VersionThreeIsRefused)
 {

@@ -1,7 +1,5 @@
 #include "module/core/send/commands.h"
 
-#include <linux/falloc.h>
-
 #include "module/core/support/bytes.h"
 #include "module/core/support/errno.h"
 #include "module/core/tree/path.h"
@@ -368,7 +366,7 @@ Result<void> Commands::clear_range(u64 ino, StringView path, u64 start, u64 end)
 		return {};
 	// With or without file data, as the in-kernel send.
 	if (out_.version() >= 2)
-		return fallocate(path, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start, end - start);
+		return fallocate(path, BSEND_SEND_FALLOCATE_PUNCH_HOLE | BSEND_SEND_FALLOCATE_KEEP_SIZE, start, end - start);
 	if (!options_.send_file_data)
 		return start < end ? update_extent(path, start, end - start) : Result<void>();
 	// Gigabytes of zeros are as many WRITEs as data: each one a checkpoint.
