@@ -32,8 +32,9 @@ struct bsend_fs_request {
 
 /*
  * Opens and checks subvol_fd and the device_count fds at user pointer
- * device_fds (missing_devices more having no fd), in the order and with the errnos of uapi/bsend.h. On error
- * everything taken so far stays in *req for bsend_fs_request_release().
+ * device_fds (missing_devices more having no fd), in the order and with the
+ * errnos of uapi/bsend.h. On error everything taken so far stays in *req
+ * for bsend_fs_request_release().
  */
 int bsend_fs_request_open(struct bsend_fs_request *req, s64 subvol_fd,
 			  u32 device_count, u32 missing_devices,
