@@ -273,7 +273,30 @@ Result<void> IncrementalSender::write_changed_data(StringView path)
 		TRY(commands_.truncate(path, new_size));
 	if (eof_punch.end > eof_punch.start)
 		TRY(commands_.clear_range(content_ino_, path, eof_punch.start, eof_punch.end));
-	return {};
+	return punch_grown_eof_block(path, old_bytes_end, eof_punch);
+}
+
+Result<void> IncrementalSender::punch_grown_eof_block(StringView path, u64 old_end, const FileRange& punched)
+{
+	// Growing a file past an end of file inside a block (a WRITE, CLONE
+	// or TRUNCATE beyond it) makes the receiver zero that block's tail,
+	// which turns the block into data. From v2, where the sent snapshot
+	// has no data in that block, it is punched again.
+	const u64 block = fs_.super().sectorsize;
+	if (out_.version() < 2 || !block || old_end % block == 0 || new_info_.size <= old_end)
+		return {};
+	const FileRange eof_block{old_end - old_end % block, old_end - old_end % block + block};
+	if (punched.start <= eof_block.start && punched.end >= eof_block.end)
+		return {};
+	bool has_data = false;
+	TRY(for_each_piece(sent_.root, content_ino_, eof_block.start, eof_block.end,
+			   [&](u64, u64, const format::FileExtentItemView* item, u64) -> Result<void> {
+				   has_data |= item != nullptr;
+				   return {};
+			   }));
+	if (has_data)
+		return {};
+	return commands_.clear_range(content_ino_, path, eof_block.start, eof_block.end);
 }
 
 Result<void> IncrementalSender::finish_changed_inode()

@@ -177,6 +177,11 @@ private:
 	// v2 punch that ends inside the receiver's last block is left in
 	// *eof_punch, widened to the block's end, for the caller to send last.
 	Result<void> zero_old_data(StringView path, u64 start, u64 end, u64 receiver_size, FileRange* eof_punch);
+	// v2: the block that held the receiver's end of file old_end, where
+	// the file grew past it and the sent snapshot has no data in it,
+	// punched again (the receiver zeroes its tail on growing), unless
+	// punched covered it.
+	Result<void> punch_grown_eof_block(StringView path, u64 old_end, const FileRange& punched);
 	// WRITEs of [start, end) of a data extent, but not of the parts where
 	// the parent's file has the same bytes of the same extent.
 	Result<void> write_new_data(StringView path, u64 item_offset, const format::FileExtentItemView& item, u64 start,
