@@ -255,15 +255,25 @@ public:
 		image.write(stripe.physical + at, byte);
 	}
 
-	// The fs tree root block's bytenr and mapping, and the nodesize.
-	void locate_fs_root(u64* bytenr, tree::Mapping* mapping, u32* nodesize)
+	// Where the fs tree root block lies.
+	struct FsRoot {
+		u64 bytenr = 0;
+		tree::Mapping mapping;
+		u32 nodesize = 0;
+	};
+
+	FsRoot locate_fs_root()
 	{
 		posix::ImageHost host;
 		auto fs = open(host);
-		ASSERT_TRUE(fs.is_ok()) << fs.error().cause;
-		*bytenr = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value().bytenr;
-		*nodesize = fs.value()->super().nodesize;
-		*mapping = fs.value()->map(*bytenr, *nodesize).value();
+		EXPECT_TRUE(fs.is_ok()) << fs.error().cause;
+		FsRoot root;
+		if (!fs.is_ok())
+			return root;
+		root.bytenr = fs.value()->tree_root(BTRFS_FS_TREE_OBJECTID).value().bytenr;
+		root.nodesize = fs.value()->super().nodesize;
+		root.mapping = fs.value()->map(root.bytenr, root.nodesize).value();
+		return root;
 	}
 
 	// Reads the fs tree root: 0 or the errno; *rebuilt counts rebuilds.
@@ -287,10 +297,7 @@ private:
 TEST(MultiDeviceImage, Raid5BlockRebuiltFromParity)
 {
 	ParityImages fs(3, "raid5");
-	u64 bytenr;
-	tree::Mapping mapping;
-	u32 nodesize;
-	fs.locate_fs_root(&bytenr, &mapping, &nodesize);
+	const auto [bytenr, mapping, nodesize] = fs.locate_fs_root();
 	ASSERT_EQ(mapping.num_copies, 1u);
 	ASSERT_EQ(mapping.row_size(), 3u);
 	u64 rebuilt = 0;
@@ -309,10 +316,7 @@ TEST(MultiDeviceImage, Raid5BlockRebuiltFromParity)
 TEST(MultiDeviceImage, Raid6BlockRebuiltFromQ)
 {
 	ParityImages fs(4, "raid6");
-	u64 bytenr;
-	tree::Mapping mapping;
-	u32 nodesize;
-	fs.locate_fs_root(&bytenr, &mapping, &nodesize);
+	const auto [bytenr, mapping, nodesize] = fs.locate_fs_root();
 	ASSERT_EQ(mapping.row_data, 2u);
 	ASSERT_EQ(mapping.row_parity, 2u);
 	u64 rebuilt = 0;
@@ -332,10 +336,7 @@ TEST(MultiDeviceImage, Raid6BlockRebuiltFromQ)
 TEST(MultiDeviceImage, Raid6BlockRebuiltFromPAndQ)
 {
 	ParityImages fs(4, "raid6");
-	u64 bytenr;
-	tree::Mapping mapping;
-	u32 nodesize;
-	fs.locate_fs_root(&bytenr, &mapping, &nodesize);
+	const auto [bytenr, mapping, nodesize] = fs.locate_fs_root();
 	ASSERT_EQ(mapping.row_data, 2u);
 	u64 rebuilt = 0;
 	fs.damage(mapping.copies[0], nodesize / 2);
@@ -350,10 +351,7 @@ TEST(MultiDeviceImage, Raid6BlockRebuiltFromPAndQ)
 TEST(MultiDeviceImage, Raid6WithOneOrTwoImagesAbsent)
 {
 	ParityImages raid6(4, "raid6");
-	u64 bytenr;
-	tree::Mapping mapping;
-	u32 nodesize;
-	raid6.locate_fs_root(&bytenr, &mapping, &nodesize);
+	const auto [bytenr, mapping, nodesize] = raid6.locate_fs_root();
 	const u64 data_devid = mapping.copies[0].devid;
 	const u64 p_devid = mapping.row[mapping.row_data].devid;
 	for (const auto& absent : {std::vector<u64>{data_devid}, std::vector<u64>{data_devid, p_devid}}) {
@@ -374,10 +372,7 @@ TEST(MultiDeviceImage, Raid6WithOneOrTwoImagesAbsent)
 TEST(MultiDeviceImage, Raid0WithAnImageAbsentNamesTheDevice)
 {
 	ParityImages raid0(2, "raid0");
-	u64 bytenr;
-	tree::Mapping mapping;
-	u32 nodesize;
-	raid0.locate_fs_root(&bytenr, &mapping, &nodesize);
+	const auto [bytenr, mapping, nodesize] = raid0.locate_fs_root();
 	const u64 absent = mapping.copies[0].devid;
 	posix::ImageHost host;
 	auto fs = raid0.open(host, {absent});
