@@ -34,6 +34,17 @@ TEST(Cli, EverySubcommandHasHelp)
 	}
 }
 
+// An offline send of a version the engine does not write fails before
+// any image is opened or output made (EPROTO, as the module's ioctl).
+TEST(Cli, ImageSendOfAnUnwrittenVersionIsRefused)
+{
+	Outcome run = sendctl({"send", "--image", "/nonexistent.img", "--subvol", "256", "--proto", "3",
+			       "-f", "/nonexistent/stream"});
+	EXPECT_EQ(run.status, kExitFailure);
+	EXPECT_EQ(run.err, "sendctl: requested version 3 but bsend writes at most version 2\n");
+	EXPECT_EQ(run.out, "");
+}
+
 TEST(Cli, UnknownSubcommandIsAUsageError)
 {
 	Outcome run = sendctl({"frobnicate"});
