@@ -142,7 +142,7 @@ extern "C" int bsend_engine_check_device_super(const void* super, size_t len,
 					       bsend_error* error)
 {
 	auto result = tree::check_device_super(Bytes(static_cast<const u8*>(super), len),
-					       Span<const u8>(fsid, 16));
+					       fsid ? Span<const u8>(fsid, 16) : Span<const u8>());
 	if (!result.is_ok()) {
 		*error = result.error().to_c();
 		return error->err;

@@ -209,6 +209,7 @@ struct bsend_device_identity {
 	uint32_t csum_type;	/* enum bsend_csum_type */
 	uint32_t nodesize;
 	uint32_t sectorsize;
+	uint8_t fsid[16];	/* the fsid the superblock bears */
 };
 
 /* Size of a btrfs superblock copy, and the offset of the primary copy. */
@@ -217,7 +218,9 @@ struct bsend_device_identity {
 
 /*
  * Checks that super[0, len) is a valid primary btrfs superblock of the
- * filesystem whose fsid is given: magic, checksum, and fsid. On success
+ * filesystem whose fsid is given: magic, checksum, and fsid. A NULL fsid
+ * takes the one the superblock bears (the caller has proved the device to
+ * be the filesystem's otherwise: a mount with a temporary fsid). On success
  * fills *identity and returns 0. On failure returns the negative errno and
  * fills *error: -EXDEV when the block is not a superblock of this
  * filesystem, -EUCLEAN when it fails its checksum or its own bounds,

@@ -49,19 +49,4 @@ static inline struct timespec64 bsend_inode_ctime(const struct inode *inode)
 #endif
 }
 
-/*
- * Whether btrfs holds bdev for the filesystem of sb: it opens its devices
- * exclusively, with the super block as the holder since 6.8 and with its
- * filesystem type before. Both are accepted, so that neither kernel needs
- * a version test here; a block-level copy of a device (dd, an LVM
- * snapshot) is held by nobody.
- */
-static inline bool bsend_bdev_held_by_fs(struct block_device *bdev,
-					 struct super_block *sb)
-{
-	void *holder = READ_ONCE(bdev->bd_holder);
-
-	return holder && (holder == sb || holder == sb->s_type);
-}
-
 #endif /* BSEND_KERNEL_COMPAT_H */

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 struct block_device;
+struct super_block;
 struct bsend_host_send;
 struct bsend_ioctl_send_args;
 struct bsend_ioctl_tree_stats_args;
@@ -48,6 +49,10 @@ long bsend_ioctl_send(struct bsend_ioctl_send_args __user *uargs);
 
 /* tree_stats_ioctl.c */
 long bsend_ioctl_tree_stats(struct bsend_ioctl_tree_stats_args __user *uargs);
+
+/* fs_devices.c: whether the mounted btrfs of sb has bdev open (not a copy
+ * of one of its devices, not a device of another btrfs). */
+bool bsend_bdev_of_fs(struct block_device *bdev, struct super_block *sb);
 
 /* bio_read.c: reads len bytes at byte offset pos of bdev, bypassing the
  * block device's page cache. */

@@ -64,11 +64,13 @@ static int open_subvolume(struct bsend_fs_request *req, s64 subvol_fd)
 
 /*
  * Reads the primary superblock of one device and asks the engine whether
- * it belongs to the filesystem of the subvolume.
+ * it belongs to the filesystem of the subvolume, whose on-disk fsid is
+ * fsid; a NULL fsid takes the device's own (the first device).
  */
 static int check_device(struct bsend_fs_request *req, struct file *file,
-			struct bsend_device_identity *identity)
+			const u8 *fsid, struct bsend_device_identity *identity)
 {
+	struct block_device *bdev = I_BDEV(file->f_mapping->host);
 	struct super_block *sb = file_inode(req->subvol)->i_sb;
 	struct bsend_error error = {};
 	void *super;
@@ -76,35 +78,56 @@ static int check_device(struct bsend_fs_request *req, struct file *file,
 
 	if (!S_ISBLK(file_inode(file)->i_mode))
 		return -ENOTBLK;
-	if (!bsend_bdev_held_by_fs(I_BDEV(file->f_mapping->host), sb)) {
-		pr_err("bsend: device %pg is not one the filesystem of root %llu has open (a copy of one?)\n",
-		       I_BDEV(file->f_mapping->host), req->subvol_root);
+	if (!bsend_bdev_of_fs(bdev, sb)) {
+		pr_err("bsend: device %pg is not one the filesystem of root %llu has open (a copy of one? a device of another filesystem?)\n",
+		       bdev, req->subvol_root);
 		return -EXDEV;
 	}
 	super = bsend_host_alloc(BSEND_SUPER_SIZE);
 	if (!super)
 		return -ENOMEM;
-	ret = bsend_read_device(I_BDEV(file->f_mapping->host),
-				BSEND_SUPER_OFFSET, super, BSEND_SUPER_SIZE);
+	ret = bsend_read_device(bdev, BSEND_SUPER_OFFSET, super,
+				BSEND_SUPER_SIZE);
 	if (ret) {
-		pr_err("bsend: cannot read a device superblock at bytenr %u: %d\n",
-		       BSEND_SUPER_OFFSET, ret);
+		pr_err("bsend: device %pg: cannot read its superblock at bytenr %u: %d\n",
+		       bdev, BSEND_SUPER_OFFSET, ret);
 		goto out;
 	}
-	ret = bsend_engine_check_device_super(super, BSEND_SUPER_SIZE,
-					      sb->s_uuid.b, identity, &error);
+	ret = bsend_engine_check_device_super(super, BSEND_SUPER_SIZE, fsid,
+					      identity, &error);
 	if (ret && ret != -EXDEV)
-		pr_err("bsend: device superblock at bytenr %llu: %s (expected %llu, found %llu): %d\n",
-		       error.bytenr, error.cause, error.expected, error.found,
-		       ret);
+		pr_err("bsend: device %pg: superblock at bytenr %llu: %s (expected %llu, found %llu): %d\n",
+		       bdev, error.bytenr, error.cause, error.expected,
+		       error.found, ret);
 out:
 	bsend_host_free(super);
 	return ret;
 }
 
 /*
- * The devices: each fd a block device holding a superblock of this
- * filesystem, each device at most once, and with the missing ones of a
+ * The fsid the filesystem's devices bear, from its first device: the one
+ * the mount reports, but for a mount with a temporary fsid, which only a
+ * single-device filesystem gets, the one it was made with.
+ */
+static int take_fsid(struct bsend_fs_request *req, struct file *file,
+		     const struct bsend_device_identity *identity, u8 *fsid)
+{
+	struct super_block *sb = file_inode(req->subvol)->i_sb;
+
+	if (memcmp(identity->fsid, sb->s_uuid.b, BTRFS_FSID_SIZE) &&
+	    identity->num_devices != 1) {
+		pr_err("bsend: device %pg bears fsid %pU, the filesystem of root %llu is mounted as %pU, and has %llu devices\n",
+		       I_BDEV(file->f_mapping->host), identity->fsid,
+		       req->subvol_root, sb->s_uuid.b, identity->num_devices);
+		return -EXDEV;
+	}
+	memcpy(fsid, identity->fsid, BTRFS_FSID_SIZE);
+	return 0;
+}
+
+/*
+ * The devices: each fd a block device that the filesystem of the subvolume
+ * has open, each device at most once, and with the missing ones of a
  * degraded mount, as many as the filesystem has.
  */
 static int open_devices(struct bsend_fs_request *req, u32 count, u32 missing,
@@ -112,6 +135,7 @@ static int open_devices(struct bsend_fs_request *req, u32 count, u32 missing,
 {
 	struct bsend_host_fs *fs = &req->fs;
 	struct bsend_device_identity identity;
+	u8 fsid[BTRFS_FSID_SIZE];
 	u64 num_devices = 0;
 	u32 i, j;
 
@@ -129,7 +153,9 @@ static int open_devices(struct bsend_fs_request *req, u32 count, u32 missing,
 		dev->file = fget(fds[i]);
 		if (!dev->file)
 			return -EBADF;
-		ret = check_device(req, dev->file, &identity);
+		ret = check_device(req, dev->file, i ? fsid : NULL, &identity);
+		if (!ret && !i)
+			ret = take_fsid(req, dev->file, &identity, fsid);
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++)

@@ -49,6 +49,7 @@ TEST_P(DeviceSuper, AcceptsItsOwnFilesystem)
 	EXPECT_EQ(outcome.identity.generation, std::stoull(image.dump_super_field("generation")));
 	EXPECT_EQ(outcome.identity.nodesize, std::stoul(image.dump_super_field("nodesize")));
 	EXPECT_EQ(outcome.identity.sectorsize, std::stoul(image.dump_super_field("sectorsize")));
+	EXPECT_EQ(std::vector<uint8_t>(outcome.identity.fsid, outcome.identity.fsid + 16), fsid);
 	EXPECT_EQ(bsend::posix::allocations_outstanding(), 0);
 }
 
@@ -85,6 +86,34 @@ TEST(DeviceSuperErrors, AnotherFilesystemIsCrossDevice)
 	CheckOutcome outcome = check(super, other_fsid);
 	EXPECT_EQ(outcome.ret, -kEXDEV);
 	EXPECT_STREQ(outcome.error.cause, "device belongs to another btrfs filesystem");
+}
+
+// A mount with a temporary fsid: the module has proved the device to be the
+// filesystem's, and asks for the fsid the device bears.
+TEST(DeviceSuper, NoExpectedFsidTakesTheDevicesOwn)
+{
+	TestImage image({});
+	auto super = image.read(BSEND_SUPER_OFFSET, BSEND_SUPER_SIZE);
+	auto fsid = parse_uuid(image.dump_super_field("fsid"));
+
+	CheckOutcome outcome = {};
+	outcome.ret = bsend_engine_check_device_super(super.data(), super.size(), nullptr,
+						      &outcome.identity, &outcome.error);
+	ASSERT_EQ(outcome.ret, 0) << outcome.error.cause;
+	EXPECT_EQ(std::vector<uint8_t>(outcome.identity.fsid, outcome.identity.fsid + 16), fsid);
+}
+
+TEST(DeviceSuper, NoExpectedFsidStillChecksTheChecksum)
+{
+	TestImage image({});
+	auto super = image.read(BSEND_SUPER_OFFSET, BSEND_SUPER_SIZE);
+	super[0x200] ^= 0x01;
+
+	CheckOutcome outcome = {};
+	outcome.ret = bsend_engine_check_device_super(super.data(), super.size(), nullptr,
+						      &outcome.identity, &outcome.error);
+	EXPECT_EQ(outcome.ret, -kEUCLEAN);
+	EXPECT_STREQ(outcome.error.cause, "superblock checksum mismatch");
 }
 
 TEST(DeviceSuperErrors, NoMagicIsCrossDevice)

@@ -8,7 +8,6 @@ namespace bsend::tree {
 
 namespace {
 
-
 bool is_power_of_two(u32 value) { return value && !(value & (value - 1)); }
 
 Result<void> check_checksum(const format::SuperblockView& super)
@@ -55,8 +54,9 @@ Result<bsend_device_identity> check_device_super(Bytes bytes, Span<const u8> exp
 		return Error::make(err::kCorrupt, "superblock nodesize out of range")
 			.at_bytenr(BSEND_SUPER_OFFSET)
 			.mismatch(super.sectorsize(), super.nodesize());
-	if (expected_fsid.size() != format::SuperblockView::kFsidSize ||
-	    !bytes_equal(super.fsid(), expected_fsid.data(), format::SuperblockView::kFsidSize))
+	if (!expected_fsid.empty() &&
+	    (expected_fsid.size() != format::SuperblockView::kFsidSize ||
+	     !bytes_equal(super.fsid(), expected_fsid.data(), format::SuperblockView::kFsidSize)))
 		return Error::make(err::kCrossDevice, "device belongs to another btrfs filesystem")
 			.at_bytenr(BSEND_SUPER_OFFSET);
 
@@ -67,6 +67,7 @@ Result<bsend_device_identity> check_device_super(Bytes bytes, Span<const u8> exp
 	identity.csum_type = super.csum_type();
 	identity.nodesize = super.nodesize();
 	identity.sectorsize = super.sectorsize();
+	copy_bytes(identity.fsid, super.fsid(), format::SuperblockView::kFsidSize);
 	return identity;
 }
 
