@@ -5,6 +5,7 @@
 
 #include "module/core/send/ancestor_walk.h"
 #include "module/core/send/inode_names.h"
+#include "module/core/send/name_index.h"
 #include "module/core/send/path_builder.h"
 #include "module/core/support/errno.h"
 #include "module/core/support/sort.h"
@@ -12,18 +13,6 @@
 #include "module/core/tree/read_ahead.h"
 
 namespace bsend::send::incremental {
-
-namespace {
-
-bool same_name_in(const Vec<InodeName>& names, const InodeName& name)
-{
-	for (const InodeName& candidate : names)
-		if (candidate.same_as(name))
-			return true;
-	return false;
-}
-
-} // namespace
 
 Result<void> IncrementalSender::read_names(const tree::TreeRoot& root, u64 ino, Vec<InodeName>* names)
 {
@@ -176,12 +165,12 @@ bool IncrementalSender::dir_exists(u64 dir)
 	return created_.find(dir) != nullptr;
 }
 
-bool IncrementalSender::keeps_name(const Vec<InodeName>& names, const InodeName& name)
+bool IncrementalSender::keeps_name(const NameIndex& names, const InodeName& name)
 {
 	InodeChange* dir = change_of(name.parent);
 	if (dir && dir->reused())
 		return false;
-	return same_name_in(names, name);
+	return names.contains(name);
 }
 
 Result<void> IncrementalSender::ensure_dir_exists(u64 dir)
@@ -248,9 +237,10 @@ Result<bool> IncrementalSender::is_inside(u64 dir, u64 ino)
 }
 
 Result<bool> IncrementalSender::move_directly(const InodeChange& change, StringView from, u64 from_dir,
-					      const Vec<InodeName>& new_names, const Vec<InodeName>& old_names)
+					      const Vec<InodeName>& new_names, const NameIndex& old_names)
 {
 	for (const InodeName& target : new_names) {
+		TRY(commands_.checkpoint(change.ino));
 		if (keeps_name(old_names, target))
 			continue;
 		InodeChange* dir = change_of(target.parent);
@@ -296,6 +286,7 @@ Result<void> IncrementalSender::clear_names_of(const InodeChange& change)
 	Text path;
 	if (change.is_gone()) {
 		for (const InodeName& name : old_names) {
+			TRY(commands_.checkpoint(change.ino));
 			TRY(path_in(name.parent, name.name.view(), &path));
 			TRY(commands_.unlink(path.view()));
 			TRY(touch(name.parent));
@@ -305,28 +296,35 @@ Result<void> IncrementalSender::clear_names_of(const InodeChange& change)
 	}
 
 	TRY(read_names(sent_.root, change.ino, &new_names));
+	NameIndex old_index, new_index;
+	TRY(old_index.build(old_names));
+	TRY(new_index.build(new_names));
 	const InodeName* kept = nullptr;
-	for (const InodeName& name : old_names)
-		if (!kept && keeps_name(new_names, name))
+	for (const InodeName& name : old_names) {
+		if (keeps_name(new_index, name)) {
 			kept = &name;
+			break;
+		}
+	}
 	if (is_type(change.old_mode, kDirectory)) {
 		if (kept || old_names.empty())
 			return {};
 		TRY(current_path(change.ino, &path));
-		if (TRY(move_directly(change, path.view(), old_names[0].parent, new_names, old_names)))
+		if (TRY(move_directly(change, path.view(), old_names[0].parent, new_names, old_index)))
 			return {};
 		return orphanize(change, path.view(), old_names[0].parent);
 	}
 	bool orphaned = false;
 	for (const InodeName& name : old_names) {
-		if (keeps_name(new_names, name))
+		TRY(commands_.checkpoint(change.ino));
+		if (keeps_name(new_index, name))
 			continue;
 		TRY(path_in(name.parent, name.name.view(), &path));
 		if (!kept && !orphaned) {
 			// The inode keeps none of its names: the first one it loses
 			// becomes its first new one if that is free, else its
 			// orphan name, which keeps it alive.
-			if (!TRY(move_directly(change, path.view(), name.parent, new_names, old_names)))
+			if (!TRY(move_directly(change, path.view(), name.parent, new_names, old_index)))
 				TRY(orphanize(change, path.view(), name.parent));
 			orphaned = true;
 			continue;
@@ -461,8 +459,11 @@ Result<void> IncrementalSender::place_names_of(const InodeChange& change)
 		TRY(created_.insert(change.ino, true));
 		TRY(touch(first.parent));
 	}
+	NameIndex old_index;
+	TRY(old_index.build(old_names));
 	for (const InodeName& name : new_names) {
-		if (keeps_name(old_names, name))
+		TRY(commands_.checkpoint(change.ino));
+		if (keeps_name(old_index, name))
 			continue;
 		InodeName* now = location_.find(change.ino);
 		if (now && now->same_as(name))

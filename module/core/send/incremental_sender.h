@@ -13,6 +13,8 @@
 
 namespace bsend::send::incremental {
 
+class NameIndex;
+
 // One name of an inode: an entry in a directory.
 struct InodeName {
 	u64 parent = 0;
@@ -129,7 +131,7 @@ private:
 	bool dir_exists(u64 dir);
 	// Whether name is in names, in a directory that stays the same one
 	// (its number not reused).
-	bool keeps_name(const Vec<InodeName>& names, const InodeName& name);
+	bool keeps_name(const NameIndex& names, const InodeName& name);
 	// Makes a new directory under its orphan name if it is not made yet.
 	Result<void> ensure_dir_exists(u64 dir);
 	// Whether name is free in the receiver now, during pass 1, which
@@ -141,7 +143,7 @@ private:
 	// Pass 1's move straight to the first new name, when it is free and
 	// no loop would result: one RENAME instead of two.
 	Result<bool> move_directly(const InodeChange& change, StringView from, u64 from_dir,
-				   const Vec<InodeName>& new_names, const Vec<InodeName>& old_names);
+				   const Vec<InodeName>& new_names, const NameIndex& old_names);
 	Result<void> set_location(u64 ino, u64 parent, StringView name);
 	Result<void> touch(u64 dir);
 
