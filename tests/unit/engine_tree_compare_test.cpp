@@ -429,3 +429,68 @@ TEST_F(SnapshotPair, AnErrorFromTheVisitorEndsTheCompareWithoutARetry)
 	EXPECT_EQ(reported, 3u);
 	EXPECT_EQ(opened.fs->stats().refreshes, 0u);
 }
+
+namespace {
+
+// Counts the blocks a compare enters, and fails the one numbered fail_at
+// (from 1; 0: none).
+class CountingPacer final : public tree::BlockPacer {
+public:
+	explicit CountingPacer(size_t fail_at) : fail_at_(fail_at) {}
+	Result<void> entered_block() override
+	{
+		if (++entered == fail_at_)
+			return Error::make(err::kInvalid, "send interrupted").at_ino(7);
+		return {};
+	}
+	size_t entered = 0;
+
+private:
+	size_t fail_at_;
+};
+
+} // namespace
+
+TEST_F(SnapshotPair, ThePacerIsCalledForEachBlockEntered)
+{
+	test::OpenedFs opened(*path);
+	tree::TreeRoot snap1 = opened.root(opened.subvolume("snap1"));
+	tree::TreeRoot snap2 = opened.root(opened.subvolume("snap2"));
+	CountingPacer pacer(0);
+	uint64_t reads_before = opened.fs->stats().blocks_read;
+	size_t reported = 0;
+	auto done = tree::compare_trees(
+		*opened.fs, snap2, snap1,
+		[&](const tree::TreeChange&) -> Result<void> {
+			reported++;
+			return {};
+		},
+		&pacer);
+	ASSERT_TRUE(done.is_ok()) << done.error().cause;
+	EXPECT_GT(reported, 0u);
+	// Every block below the two roots that the compare went into, once.
+	EXPECT_GT(pacer.entered, 0u);
+	EXPECT_LE(pacer.entered, opened.fs->stats().blocks_read - reads_before);
+}
+
+TEST_F(SnapshotPair, AnErrorFromThePacerEndsTheCompareWithoutARetry)
+{
+	test::OpenedFs opened(*path);
+	tree::TreeRoot snap1 = opened.root(opened.subvolume("snap1"));
+	tree::TreeRoot snap2 = opened.root(opened.subvolume("snap2"));
+	CountingPacer pacer(1);
+	size_t reported = 0;
+	auto done = tree::compare_trees(
+		*opened.fs, snap2, snap1,
+		[&](const tree::TreeChange&) -> Result<void> {
+			reported++;
+			return {};
+		},
+		&pacer);
+	ASSERT_FALSE(done.is_ok());
+	EXPECT_EQ(done.error().errno_value, err::kInvalid);
+	EXPECT_EQ(done.error().ino, 7u);
+	EXPECT_EQ(pacer.entered, 1u);
+	EXPECT_EQ(reported, 0u);
+	EXPECT_EQ(opened.fs->stats().refreshes, 0u);
+}

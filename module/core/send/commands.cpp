@@ -68,6 +68,7 @@ Result<void> Commands::end_command()
 
 Result<void> Commands::checkpoint(u64 current_ino)
 {
+	checkpoint_ino_ = current_ino;
 	bsend_progress progress = {};
 	progress.inodes = stats_.inodes;
 	progress.stream_bytes = out_.bytes_written();

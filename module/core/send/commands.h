@@ -11,6 +11,7 @@
 #include "module/core/send/inode_info.h"
 #include "module/core/send/text.h"
 #include "module/core/stream/writer.h"
+#include "module/core/tree/compare.h"
 #include "module/core/tree/subvolume.h"
 
 namespace bsend::send {
@@ -50,7 +51,7 @@ struct CommandOptions {
 	bsend_host_send* control = nullptr;	// progress and cancellation
 };
 
-class Commands {
+class Commands final : public tree::BlockPacer {
 public:
 	Commands(tree::Filesystem& fs, FileData& data, stream::StreamWriter& out, const CommandOptions& options)
 		: fs_(fs), data_(data), out_(out), options_(options)
@@ -121,6 +122,8 @@ public:
 
 	// Reports progress and stops the send when the host says so.
 	Result<void> checkpoint(u64 current_ino);
+	// A tree compare's checkpoint, at the inode of the last one.
+	Result<void> entered_block() override { return checkpoint(checkpoint_ino_); }
 	void set_last_ino(u64 last_ino) { last_ino_ = last_ino; }
 	void count_inode() { stats_.inodes++; }
 	const SendStats& stats() const { return stats_; }
@@ -150,6 +153,7 @@ private:
 	CloneFinder* clones_ = nullptr;
 	SentInodes* sent_ = nullptr;
 	u64 last_ino_ = 0;
+	u64 checkpoint_ino_ = 0;	// the last checkpoint's current inode
 };
 
 } // namespace bsend::send

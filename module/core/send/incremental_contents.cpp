@@ -357,7 +357,7 @@ Result<bool> IncrementalSender::begin_unheld_change(u64 ino, InodeChange* record
 
 Result<void> IncrementalSender::send_contents()
 {
-	tree::TreeCompare compare(fs_, sent_.root, parent_.root);
+	tree::TreeCompare compare(fs_, sent_.root, parent_.root, &commands_);
 	tree::TreeChange change;
 	u64 skipping = 0;	// an inode whose contents are already sent
 	while (TRY(compare.next(&change))) {

@@ -120,8 +120,9 @@ Result<void> IncrementalSender::stop_holding_content_changes()
 
 Result<void> IncrementalSender::collect_changes()
 {
-	TRY(tree::compare_trees(fs_, sent_.root, parent_.root,
-				[this](const tree::TreeChange& change) { return record_change(change); }));
+	TRY(tree::compare_trees(
+		fs_, sent_.root, parent_.root, [this](const tree::TreeChange& change) { return record_change(change); },
+		&commands_));
 	TRY(settle_last_change());
 	return mark_children_of_reused_dirs();
 }
@@ -143,6 +144,7 @@ Result<void> IncrementalSender::mark_children_of_reused_dirs()
 			format::Key key = entries.key();
 			if (key.objectid != dir || key.type != BTRFS_DIR_INDEX_KEY)
 				break;
+			TRY(commands_.checkpoint(dir));
 			format::DirEntries items(entries.data());
 			format::DirEntry entry;
 			while (TRY(items.next(&entry))) {

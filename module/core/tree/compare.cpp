@@ -134,6 +134,8 @@ Result<void> TreeCompare::apply_move(Cursor& cursor, Move how, const Cursor& oth
 		cursor.step_over();
 		break;
 	case Move::kDown:
+		if (pacer_)
+			TRY(pacer_->entered_block());
 		TRY(down(cursor, &other));
 		break;
 	}

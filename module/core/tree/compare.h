@@ -45,10 +45,23 @@ struct TreeChange {
 	Bytes right;	// the item's bytes in right; empty when new
 };
 
+// What a compare calls each time it goes down into a block: two trees
+// that share no block but hold the same items (a parent received from
+// another filesystem) are compared leaf by leaf with no difference to
+// report, and the send must still reach its checkpoints (a signal, a
+// cancel, the scheduler) in between.
+class BlockPacer {
+public:
+	virtual Result<void> entered_block() = 0;
+
+protected:
+	~BlockPacer() = default;
+};
+
 class TreeCompare {
 public:
-	TreeCompare(Filesystem& fs, const TreeRoot& left, const TreeRoot& right)
-		: fs_(fs), left_(left), right_(right), rooted_at_(fs.super().generation)
+	TreeCompare(Filesystem& fs, const TreeRoot& left, const TreeRoot& right, BlockPacer* pacer = nullptr)
+		: fs_(fs), left_(left), right_(right), pacer_(pacer), rooted_at_(fs.super().generation)
 	{
 	}
 
@@ -106,6 +119,7 @@ private:
 	Filesystem& fs_;
 	Cursor left_;
 	Cursor right_;
+	BlockPacer* pacer_;	// null: none
 	Move left_move_ = Move::kStay;
 	Move right_move_ = Move::kStay;
 	bool started_ = false;
@@ -116,11 +130,13 @@ private:
 };
 
 // Calls visit(const TreeChange&) -> Result<void> for every difference, in
-// key order. An error from visit ends the compare and is returned.
+// key order, and pacer (if any) for every block entered. An error from
+// either ends the compare and is returned.
 template <typename Visit>
-Result<void> compare_trees(Filesystem& fs, const TreeRoot& left, const TreeRoot& right, Visit&& visit)
+Result<void> compare_trees(Filesystem& fs, const TreeRoot& left, const TreeRoot& right, Visit&& visit,
+			   BlockPacer* pacer = nullptr)
 {
-	TreeCompare compare(fs, left, right);
+	TreeCompare compare(fs, left, right, pacer);
 	TreeChange change;
 	while (TRY(compare.next(&change)))
 		TRY(visit(static_cast<const TreeChange&>(change)));
