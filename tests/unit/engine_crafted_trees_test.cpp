@@ -10,7 +10,9 @@
 //   - a directory that is its own parent in the parent snapshot of an
 //     incremental send: a loop, found at its first step;
 //   - a directory chain deeper than any path: refused at PATH_MAX, as the
-//     in-kernel send refuses it.
+//     in-kernel send refuses it;
+//   - a name that is not a file name ("..", a '/', a NUL): refused before
+//     a path of it could take the receiver out of its directory.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -269,6 +271,74 @@ TEST_F(CraftedTrees, APathDeeperThanPathMaxIsRefusedAtItsLimit)
 	// The first path too long is 4096 or 4097 bytes: found as it grows.
 	EXPECT_LE(sent.error().found, 4097u);
 	std::cout << "refused in " << seconds << " s\n";
+}
+
+// A file's INODE_REF name rewritten to each of these (two bytes, as the
+// name it had): the full send stops at that inode, before any path made of
+// the name reaches the stream, and never ends it.
+class CraftedNames : public CraftedTrees, public testing::WithParamInterface<std::string> {};
+
+TEST_P(CraftedNames, ANameThatIsNotAFileNameIsRefused)
+{
+	std::ofstream(root_ + "/xy") << "named\n";
+	make_image();
+	u64 ino = 0;
+	{
+		test::OpenedFs opened(image_->path());
+		tree::TreePath path(*opened.fs, opened.root(BTRFS_FS_TREE_OBJECTID));
+		u64 leaf = 0;
+		for (bool more = path.search(format::Key::min()).value(); more; more = path.next().value()) {
+			Bytes data = path.data();
+			if (path.key().type == BTRFS_INODE_REF_KEY && data.size() == sizeof(btrfs_inode_ref) + 2 &&
+			    std::memcmp(data.data() + sizeof(btrfs_inode_ref), "xy", 2) == 0) {
+				ino = path.key().objectid;
+				leaf = path.leaf_bytenr();
+			}
+		}
+		ASSERT_NE(ino, 0u);
+		bool renamed = false;
+		test::rewrite_block(image_->path(), *opened.fs, leaf, [&](std::vector<uint8_t>& block) {
+			btrfs_item* items = test::leaf_items(block);
+			for (u32 i = 0; i < test::block_header(block)->nritems; i++) {
+				if (items[i].key.objectid != ino || items[i].key.type != BTRFS_INODE_REF_KEY)
+					continue;
+				u8* name = block.data() + sizeof(btrfs_header) + items[i].offset + sizeof(btrfs_inode_ref);
+				std::memcpy(name, GetParam().data(), 2);
+				renamed = true;
+			}
+		});
+		ASSERT_TRUE(renamed);
+	}
+	test::OpenedFs opened(image_->path());
+	std::string stream;
+	auto sent = send_full(*opened.fs, &stream);
+	EXPECT_EQ(outcome(sent), std::to_string(kCorrupt) +
+					 ": inode ref name is not a file name (empty, . or .., over 255 bytes, or "
+					 "holding / or NUL)");
+	EXPECT_EQ(sent.error().ino, ino);
+	EXPECT_EQ(stream.find(GetParam()), std::string::npos);
+	EXPECT_FALSE(test::has_command(stream, BSEND_SEND_C_END));
+}
+
+INSTANTIATE_TEST_SUITE_P(DotDotSlashNul, CraftedNames,
+			 testing::Values(std::string(".."), std::string("a/"), std::string("/a"),
+					 std::string("a\0", 2)),
+			 [](const testing::TestParamInfo<std::string>& info) { return "name" + std::to_string(info.index); });
+
+TEST(FileNames, OnlyWhatCanBeOnePathComponent)
+{
+	EXPECT_TRUE(format::is_file_name(StringView("a")));
+	EXPECT_TRUE(format::is_file_name(StringView("...")));
+	EXPECT_TRUE(format::is_file_name(StringView(".a")));
+	std::string longest(BTRFS_NAME_LEN, 'n');
+	EXPECT_TRUE(format::is_file_name(StringView(longest.data(), longest.size())));
+	std::string too_long(BTRFS_NAME_LEN + 1, 'n');
+	EXPECT_FALSE(format::is_file_name(StringView(too_long.data(), too_long.size())));
+	EXPECT_FALSE(format::is_file_name(StringView()));
+	EXPECT_FALSE(format::is_file_name(StringView(".")));
+	EXPECT_FALSE(format::is_file_name(StringView("..")));
+	EXPECT_FALSE(format::is_file_name(StringView("a/b")));
+	EXPECT_FALSE(format::is_file_name(StringView("a\0b", 3)));
 }
 
 // The snapshot fixture: "gone" is a directory of snap1 that snap2 lacks.

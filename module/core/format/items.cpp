@@ -113,6 +113,16 @@ Result<bool> InodeExtrefs::next(InodeExtref* ref)
 	return true;
 }
 
+bool is_file_name(StringView name)
+{
+	if (name.empty() || name.length() > BTRFS_NAME_LEN || name == StringView(".") || name == StringView(".."))
+		return false;
+	for (usize i = 0; i < name.length(); i++)
+		if (name.data()[i] == '/' || name.data()[i] == '\0')
+			return false;
+	return true;
+}
+
 Result<bool> AnyInodeRefs::next(NamedRef* ref)
 {
 	if (is_extref_) {
@@ -120,12 +130,19 @@ Result<bool> AnyInodeRefs::next(NamedRef* ref)
 		if (!TRY(extrefs_.next(&extref)))
 			return false;
 		*ref = {extref.parent, extref.index, extref.name};
-		return true;
+	} else {
+		InodeRef plain;
+		if (!TRY(refs_.next(&plain)))
+			return false;
+		*ref = {parent_, plain.index, plain.name};
 	}
-	InodeRef plain;
-	if (!TRY(refs_.next(&plain)))
-		return false;
-	*ref = {parent_, plain.index, plain.name};
+	// A subvolume's top directory names itself "..", the one ref that is
+	// no file name.
+	bool top_dir_self_ref = ino_ == BTRFS_FIRST_FREE_OBJECTID && ref->parent == ino_ && ref->name == StringView("..");
+	if (!top_dir_self_ref && !is_file_name(ref->name))
+		return corrupt("inode ref name is not a file name (empty, . or .., over 255 bytes, or holding / or NUL)")
+			.at_ino(ino_)
+			.mismatch(BTRFS_NAME_LEN, ref->name.length());
 	return true;
 }
 

@@ -263,17 +263,27 @@ struct NamedRef {
 	StringView name;
 };
 
+// Whether name can be one component of a path: 1 to BTRFS_NAME_LEN
+// bytes, neither "." nor "..", without '/' or NUL. Every name btrfs makes
+// is; a name of a crafted image that is not would take a path of the
+// stream out of the receiver's directory.
+bool is_file_name(StringView name);
+
 // Walks the names of an INODE_REF (parent in the key) or INODE_EXTREF
-// (parent in each entry) item alike.
+// (parent in each entry) item alike; a name that is not a file name is
+// corrupt (EUCLEAN, naming the inode), but for the ".." a subvolume's top
+// directory has in itself.
 class AnyInodeRefs {
 public:
-	AnyInodeRefs(const Key& key, Bytes item) : parent_(key.offset), is_extref_(key.type == BTRFS_INODE_EXTREF_KEY),
-						   refs_(item), extrefs_(item)
+	AnyInodeRefs(const Key& key, Bytes item)
+		: ino_(key.objectid), parent_(key.offset), is_extref_(key.type == BTRFS_INODE_EXTREF_KEY), refs_(item),
+		  extrefs_(item)
 	{
 	}
 	Result<bool> next(NamedRef* ref);
 
 private:
+	u64 ino_;
 	u64 parent_;
 	bool is_extref_;
 	InodeRefs refs_;

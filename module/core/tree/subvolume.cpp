@@ -53,9 +53,16 @@ Result<void> read_subvolume_name(Filesystem& fs, u64 tree_id, Vec<char>* name)
 		return Error::make(err::kCorrupt, "root backref name exceeds its item")
 			.at_ino(tree_id)
 			.at_bytenr(path.leaf_bytenr());
+	StringView text(reinterpret_cast<const char*>(item.data() + sizeof(btrfs_root_ref)), length);
+	if (!format::is_file_name(text))
+		return Error::make(err::kCorrupt,
+				   "root backref name is not a file name (empty, . or .., over 255 bytes, or holding / or NUL)")
+			.at_ino(tree_id)
+			.at_bytenr(path.leaf_bytenr())
+			.mismatch(BTRFS_NAME_LEN, length);
 	TRY(name->reserve(length));
 	for (u64 i = 0; i < length; i++)
-		TRY(name->push(static_cast<char>(item.data()[sizeof(btrfs_root_ref) + i])));
+		TRY(name->push(text.data()[i]));
 	return {};
 }
 
