@@ -449,23 +449,29 @@ private:
 	size_t fail_at_;
 };
 
+// Compares snap2 with snap1 with pacer, counting the changes reported.
+Result<void> compare_paced(test::OpenedFs& opened, CountingPacer& pacer, size_t* reported)
+{
+	tree::TreeRoot snap1 = opened.root(opened.subvolume("snap1"));
+	tree::TreeRoot snap2 = opened.root(opened.subvolume("snap2"));
+	return tree::compare_trees(
+		*opened.fs, snap2, snap1,
+		[reported](const tree::TreeChange&) -> Result<void> {
+			(*reported)++;
+			return {};
+		},
+		&pacer);
+}
+
 } // namespace
 
 TEST_F(SnapshotPair, ThePacerIsCalledForEachBlockEntered)
 {
 	test::OpenedFs opened(*path);
-	tree::TreeRoot snap1 = opened.root(opened.subvolume("snap1"));
-	tree::TreeRoot snap2 = opened.root(opened.subvolume("snap2"));
 	CountingPacer pacer(0);
 	uint64_t reads_before = opened.fs->stats().blocks_read;
 	size_t reported = 0;
-	auto done = tree::compare_trees(
-		*opened.fs, snap2, snap1,
-		[&](const tree::TreeChange&) -> Result<void> {
-			reported++;
-			return {};
-		},
-		&pacer);
+	auto done = compare_paced(opened, pacer, &reported);
 	ASSERT_TRUE(done.is_ok()) << done.error().cause;
 	EXPECT_GT(reported, 0u);
 	// Every block below the two roots that the compare went into, once.
@@ -476,17 +482,9 @@ TEST_F(SnapshotPair, ThePacerIsCalledForEachBlockEntered)
 TEST_F(SnapshotPair, AnErrorFromThePacerEndsTheCompareWithoutARetry)
 {
 	test::OpenedFs opened(*path);
-	tree::TreeRoot snap1 = opened.root(opened.subvolume("snap1"));
-	tree::TreeRoot snap2 = opened.root(opened.subvolume("snap2"));
 	CountingPacer pacer(1);
 	size_t reported = 0;
-	auto done = tree::compare_trees(
-		*opened.fs, snap2, snap1,
-		[&](const tree::TreeChange&) -> Result<void> {
-			reported++;
-			return {};
-		},
-		&pacer);
+	auto done = compare_paced(opened, pacer, &reported);
 	ASSERT_FALSE(done.is_ok());
 	EXPECT_EQ(done.error().errno_value, err::kInvalid);
 	EXPECT_EQ(done.error().ino, 7u);
