@@ -87,20 +87,28 @@ Result<ModuleInfo> parse_module_info(const nlmsghdr *reply)
 				 nl_geterror(err));
 	// The attributes GET_INFO carries; the others belong to LIST and CANCEL.
 	for (int type : {BSEND_ATTR_MODULE_VERSION, BSEND_ATTR_PROTO_MIN, BSEND_ATTR_PROTO_MAX,
-			 BSEND_ATTR_SEND_FLAGS, BSEND_ATTR_ALLOCATIONS,
-			 BSEND_ATTR_SEND_PEAK_MEMORY}) {
+			 BSEND_ATTR_SEND_FLAGS}) {
 		if (!attrs[type])
 			return bad_reply(std::string("lacks attribute ") +
 					 attribute_name(type));
 	}
+	// The memory counters: both (CAP_SYS_ADMIN) or neither.
+	if (!attrs[BSEND_ATTR_ALLOCATIONS] != !attrs[BSEND_ATTR_SEND_PEAK_MEMORY])
+		return bad_reply(std::string("lacks attribute ") +
+				 attribute_name(attrs[BSEND_ATTR_ALLOCATIONS]
+							? BSEND_ATTR_SEND_PEAK_MEMORY
+							: BSEND_ATTR_ALLOCATIONS));
 
 	ModuleInfo info;
 	info.module_version = nla_get_string(attrs[BSEND_ATTR_MODULE_VERSION]);
 	info.proto_min = nla_get_u32(attrs[BSEND_ATTR_PROTO_MIN]);
 	info.proto_max = nla_get_u32(attrs[BSEND_ATTR_PROTO_MAX]);
 	info.send_flags = nla_get_u64(attrs[BSEND_ATTR_SEND_FLAGS]);
-	info.allocations = nla_get_u64(attrs[BSEND_ATTR_ALLOCATIONS]);
-	info.send_peak_memory = nla_get_u64(attrs[BSEND_ATTR_SEND_PEAK_MEMORY]);
+	if (attrs[BSEND_ATTR_ALLOCATIONS]) {
+		info.has_memory_counters = true;
+		info.allocations = nla_get_u64(attrs[BSEND_ATTR_ALLOCATIONS]);
+		info.send_peak_memory = nla_get_u64(attrs[BSEND_ATTR_SEND_PEAK_MEMORY]);
+	}
 	return info;
 }
 
@@ -143,10 +151,14 @@ std::string format_module_info(const ModuleInfo &info)
 	       std::to_string(info.proto_max) + "\n" +
 	       "send flags: " + hex(info.send_flags) + " (" +
 	       send_flag_names(info.send_flags) + ")\n" +
-	       "allocations outstanding: " + std::to_string(info.allocations) +
-	       "\n" +
-	       "send peak memory: " + std::to_string(info.send_peak_memory) +
-	       " bytes\n";
+	       (info.has_memory_counters
+			? "allocations outstanding: " +
+				  std::to_string(info.allocations) + "\n" +
+				  "send peak memory: " +
+				  std::to_string(info.send_peak_memory) +
+				  " bytes\n"
+			: std::string("allocations outstanding: (needs CAP_SYS_ADMIN)\n"
+				      "send peak memory: (needs CAP_SYS_ADMIN)\n"));
 }
 
 }  // namespace sendctl

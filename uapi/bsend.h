@@ -220,9 +220,10 @@ struct bsend_ioctl_tree_stats_args {
 
 enum bsend_genl_cmd {
 	BSEND_CMD_UNSPEC,
-	BSEND_CMD_GET_INFO,	/* reply: MODULE_VERSION, PROTO_*, SEND_FLAGS,
-				 * ALLOCATIONS, SEND_PEAK_MEMORY; no
-				 * privilege needed */
+	BSEND_CMD_GET_INFO,	/* reply: MODULE_VERSION, PROTO_*, SEND_FLAGS;
+				 * no privilege needed; ALLOCATIONS and
+				 * SEND_PEAK_MEMORY too for a caller with
+				 * CAP_SYS_ADMIN */
 	BSEND_CMD_LIST,		/* dump: one message per send in flight, its
 				 * SEND_ID, PID, SUBVOL_ID, SUBVOL_PATH,
 				 * PARENT_ID, BYTES, INODES, CURRENT_INO,

@@ -5,8 +5,9 @@
  *
  * Who may do what (uapi/bsend.h says the same to user space):
  * - GET_INFO is open to every local user: it tells the module version, the
- *   stream versions and send flags, and the module's allocation counters,
- *   nothing of any one send.
+ *   stream versions and send flags. The module's allocation counters, which
+ *   follow every user's sends, are added only for a caller with
+ *   CAP_SYS_ADMIN (netlink_capable()).
  * - LIST and CANCEL name sends, their processes and their subvolumes' paths
  *   (paths inside other users' containers among them), so they need
  *   CAP_NET_ADMIN (GENL_ADMIN_PERM, checked by the genetlink core before
@@ -54,11 +55,13 @@ static int bsend_genl_get_info(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(reply, BSEND_ATTR_PROTO_MAX, bsend_engine_proto_max()) ||
 	    nla_put_u64_64bit(reply, BSEND_ATTR_SEND_FLAGS,
 			      BSEND_SEND_FLAGS_HONOURED,
-			      BSEND_ATTR_UNSPEC) ||
-	    nla_put_u64_64bit(reply, BSEND_ATTR_ALLOCATIONS,
-			      bsend_alloc_outstanding(), BSEND_ATTR_UNSPEC) ||
-	    nla_put_u64_64bit(reply, BSEND_ATTR_SEND_PEAK_MEMORY,
-			      bsend_alloc_send_peak(), BSEND_ATTR_UNSPEC))
+			      BSEND_ATTR_UNSPEC))
+		goto too_big;
+	if (netlink_capable(skb, CAP_SYS_ADMIN) &&
+	    (nla_put_u64_64bit(reply, BSEND_ATTR_ALLOCATIONS,
+			       bsend_alloc_outstanding(), BSEND_ATTR_UNSPEC) ||
+	     nla_put_u64_64bit(reply, BSEND_ATTR_SEND_PEAK_MEMORY,
+			       bsend_alloc_send_peak(), BSEND_ATTR_UNSPEC)))
 		goto too_big;
 	genlmsg_end(reply, header);
 	return genlmsg_reply(reply, info);

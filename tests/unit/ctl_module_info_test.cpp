@@ -31,13 +31,20 @@ Message reply_header(std::uint8_t cmd = BSEND_CMD_GET_INFO)
 	return msg;
 }
 
-// A reply as the module builds it, u64s with a pad attribute of type 0.
-Message full_reply()
+// A reply's header and its first attributes: version and stream versions.
+Message reply_with_versions()
 {
 	Message msg = reply_header();
 	nla_put_string(msg.get(), BSEND_ATTR_MODULE_VERSION, "0.1.0");
 	nla_put_u32(msg.get(), BSEND_ATTR_PROTO_MIN, 1);
 	nla_put_u32(msg.get(), BSEND_ATTR_PROTO_MAX, 2);
+	return msg;
+}
+
+// A reply as the module builds it, u64s with a pad attribute of type 0.
+Message full_reply()
+{
+	Message msg = reply_with_versions();
 	nla_put(msg.get(), BSEND_ATTR_UNSPEC, 0, nullptr);
 	nla_put_u64(msg.get(), BSEND_ATTR_SEND_FLAGS, BTRFS_SEND_FLAG_MASK);
 	nla_put_u64(msg.get(), BSEND_ATTR_ALLOCATIONS, 7);
@@ -61,28 +68,44 @@ TEST(ModuleInfo, ParsesTheModulesReply)
 	EXPECT_EQ(info.value().proto_min, 1u);
 	EXPECT_EQ(info.value().proto_max, 2u);
 	EXPECT_EQ(info.value().send_flags, std::uint64_t{BTRFS_SEND_FLAG_MASK});
+	EXPECT_TRUE(info.value().has_memory_counters);
 	EXPECT_EQ(info.value().allocations, 7u);
 	EXPECT_EQ(info.value().send_peak_memory, 1u << 20);
 }
 
-TEST(ModuleInfo, RejectsAMissingAttribute)
+// The module leaves the memory counters out for a caller without
+// CAP_SYS_ADMIN; one without the other is a bad reply.
+TEST(ModuleInfo, TakesAReplyWithoutTheMemoryCounters)
 {
-	Message msg = reply_header();
-	nla_put_string(msg.get(), BSEND_ATTR_MODULE_VERSION, "0.1.0");
-	nla_put_u32(msg.get(), BSEND_ATTR_PROTO_MIN, 1);
-	nla_put_u32(msg.get(), BSEND_ATTR_PROTO_MAX, 2);
+	Message msg = reply_with_versions();
 	nla_put_u64(msg.get(), BSEND_ATTR_SEND_FLAGS, 0);
+	auto info = parse_module_info(nlmsg_hdr(msg.get()));
+	ASSERT_TRUE(info.ok()) << info.error().message;
+	EXPECT_FALSE(info.value().has_memory_counters);
+	EXPECT_EQ(format_module_info(info.value()),
+		  "module version: 0.1.0\n"
+		  "stream versions: 1-2\n"
+		  "send flags: 0x0 (none)\n"
+		  "allocations outstanding: (needs CAP_SYS_ADMIN)\n"
+		  "send peak memory: (needs CAP_SYS_ADMIN)\n");
+
+	nla_put_u64(msg.get(), BSEND_ATTR_ALLOCATIONS, 7);
 	EXPECT_EQ(rejection(msg),
 		  "the bsend module's GET_INFO reply lacks attribute"
-		  " ALLOCATIONS");
+		  " SEND_PEAK_MEMORY");
+}
+
+TEST(ModuleInfo, RejectsAMissingAttribute)
+{
+	Message msg = reply_with_versions();
+	EXPECT_EQ(rejection(msg),
+		  "the bsend module's GET_INFO reply lacks attribute"
+		  " SEND_FLAGS");
 }
 
 TEST(ModuleInfo, RejectsAnAttributeOfTheWrongSize)
 {
-	Message msg = reply_header();
-	nla_put_string(msg.get(), BSEND_ATTR_MODULE_VERSION, "0.1.0");
-	nla_put_u32(msg.get(), BSEND_ATTR_PROTO_MIN, 1);
-	nla_put_u32(msg.get(), BSEND_ATTR_PROTO_MAX, 2);
+	Message msg = reply_with_versions();
 	nla_put_u32(msg.get(), BSEND_ATTR_SEND_FLAGS, 0x1f);	// u64 expected
 	nla_put_u64(msg.get(), BSEND_ATTR_ALLOCATIONS, 0);
 	EXPECT_NE(rejection(msg).find("malformed attribute"), std::string::npos);
@@ -127,6 +150,7 @@ TEST(ModuleInfo, PrintsTheFiveLines)
 	info.proto_min = 1;
 	info.proto_max = 2;
 	info.send_flags = BTRFS_SEND_FLAG_MASK;
+	info.has_memory_counters = true;
 	info.allocations = 0;
 	info.send_peak_memory = 4096;
 	EXPECT_EQ(format_module_info(info),
