@@ -28,7 +28,10 @@ int compare(const InodeName& a, const InodeName& b)
 
 Result<void> NameIndex::build(const Vec<InodeName>& names)
 {
+	names_ = &names;
 	sorted_.clear();
+	if (names.size() <= kScannedAtMost)
+		return {};
 	for (const InodeName& name : names)
 		TRY(sorted_.push(&name));
 	heap_sort(sorted_.data(), sorted_.size(),
@@ -38,6 +41,12 @@ Result<void> NameIndex::build(const Vec<InodeName>& names)
 
 bool NameIndex::contains(const InodeName& name) const
 {
+	if (names_ && names_->size() <= kScannedAtMost) {
+		for (const InodeName& held : *names_)
+			if (held.same_as(name))
+				return true;
+		return false;
+	}
 	usize low = 0, high = sorted_.size();
 	while (low < high) {
 		usize middle = low + (high - low) / 2;

@@ -12,12 +12,16 @@ namespace bsend::send::incremental {
 
 class NameIndex {
 public:
-	// Indexes names, which must outlive the index unchanged.
+	// Indexes names, which must outlive the index unchanged. A short list
+	// (most inodes have one name) is searched as it is: no allocation.
 	Result<void> build(const Vec<InodeName>& names);
 	bool contains(const InodeName& name) const;
 
 private:
-	Vec<const InodeName*> sorted_;
+	static constexpr usize kScannedAtMost = 8;
+
+	const Vec<InodeName>* names_ = nullptr;
+	Vec<const InodeName*> sorted_;	// empty for a short list
 };
 
 } // namespace bsend::send::incremental
